@@ -1,0 +1,123 @@
+"""User-facing errors: every one carries the kernel's file, line and column, and a hint.
+
+An error is printed as
+
+    kernel.py:12:9: error: unknown name 'Z'
+        C[i] = Z + 1
+               ^
+    hint: define Z in the enclosing scope or pass it as an argument
+
+so that the user sees the offending line of their own source, not ours.
+"""
+from __future__ import annotations
+
+import inspect
+import linecache
+from dataclasses import dataclass
+
+from ._frames import user_frame
+
+__all__ = [
+    "SourceLoc", "AlloError", "AlloSyntaxError", "AlloNameError", "AlloTypeError",
+    "AlloIndexError", "AlloTemplateError", "ScheduleError", "AlloRuntimeError",
+    "UnsupportedError", "caller_loc",
+]
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    """A position in a user's source file (line and column are 1-based)."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def source_line(self) -> str:
+        return linecache.getline(self.file, self.line).rstrip("\n")
+
+
+class AlloError(Exception):
+    """Base of every error allo_rtl reports to its users."""
+
+    kind = "error"
+
+    def __init__(self, message: str, loc: SourceLoc | None = None, hint: str | None = None):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self._format())
+
+    @property
+    def file(self) -> str | None:
+        return self.loc.file if self.loc else None
+
+    @property
+    def line(self) -> int | None:
+        return self.loc.line if self.loc else None
+
+    @property
+    def col(self) -> int | None:
+        return self.loc.col if self.loc else None
+
+    def _format(self) -> str:
+        head = f"{self.kind}: {self.message}"
+        parts = [f"{self.loc}: {head}" if self.loc else head]
+        if self.loc:
+            text = self.loc.source_line()
+            if text.strip():
+                stripped = text.lstrip()
+                indent = len(text) - len(stripped)
+                caret_at = max(self.loc.col - 1 - indent, 0)
+                parts.append("    " + stripped)
+                parts.append("    " + " " * caret_at + "^")
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class AlloSyntaxError(AlloError):
+    """A Python construct the kernel language does not accept."""
+
+
+class AlloNameError(AlloError, NameError):
+    """A name that does not resolve to a variable, constant, kernel, loop or buffer."""
+
+
+class AlloTypeError(AlloError, TypeError):
+    """A type annotation or an operation whose types do not fit."""
+
+
+class AlloIndexError(AlloError, IndexError):
+    """An index that is out of bounds or has the wrong number of dimensions."""
+
+
+class AlloTemplateError(AlloError):
+    """A PEP 695 template instantiated with the wrong number or kind of arguments."""
+
+
+class ScheduleError(AlloError):
+    """A schedule primitive called with an invalid argument."""
+
+
+class AlloRuntimeError(AlloError):
+    """A failure while a kernel runs: an out-of-bounds access, a division by zero."""
+
+
+class UnsupportedError(AlloError):
+    """A valid kernel that a target cannot build (yet)."""
+
+
+def caller_loc() -> SourceLoc | None:
+    """The location of the innermost frame outside this package: the user's call site."""
+    frame = user_frame()
+    try:
+        if frame is None:
+            return None
+        positions = inspect.getframeinfo(frame).positions
+        col = positions.col_offset + 1 if positions and positions.col_offset is not None else 1
+        return SourceLoc(frame.f_code.co_filename, frame.f_lineno, col)
+    finally:
+        del frame

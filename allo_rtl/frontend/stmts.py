@@ -1,0 +1,482 @@
+"""Building a kernel's IR Function: parameters, results, statements."""
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+from .. import types as T
+from ..errors import (AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeError,
+                      UnsupportedError)
+from ..ir import nodes as ir
+from . import markers
+from .consteval import MISSING, NotConstant, evaluate
+from .exprs import _BINOPS, ExprBuilder, LocalKernel
+
+_UNSUPPORTED_STMTS = {
+    "Try": ("try", "hardware has no exceptions; check conditions with if"),
+    "TryStar": ("try", "hardware has no exceptions; check conditions with if"),
+    "Break": ("break", "loops have static trip counts; use a while loop with a condition"),
+    "Continue": ("continue", "guard the rest of the body with an if instead"),
+    "Raise": ("raise", "hardware has no exceptions"),
+    "Assert": ("assert", "check the condition in the testbench or host code"),
+    "Global": ("global", "pass the value as an argument"),
+    "Nonlocal": ("nonlocal", "pass the value as an argument"),
+    "Delete": ("del", "variables live until the kernel returns"),
+    "Import": ("import", "import at module level"),
+    "ImportFrom": ("import", "import at module level"),
+    "ClassDef": ("class", "define classes outside kernels"),
+    "AsyncFunctionDef": ("async def", "kernels are synchronous"),
+    "AsyncFor": ("async for", "kernels are synchronous"),
+    "AsyncWith": ("async with", "kernels are synchronous"),
+    "Match": ("match", "use if/elif/else"),
+    "With": ("with", "meta_if/meta_else come with dataflow regions"),
+    "TypeAlias": ("type", "define type aliases outside kernels"),
+}
+
+
+class FunctionBuilder(ExprBuilder):
+    """Turns one kernel's ``FunctionDef`` into an ``ir.Function``."""
+
+    def __init__(self, source, env, registry, name: str, py_func=None):
+        self.source, self.env, self.registry = source, env, registry
+        self.scope: dict = {}
+        self.tree = source.tree
+        self.band_counter = 0
+        loc = self.loc(self.tree)
+        self.fn = ir.Function(name, [], [], [], loc, py_func=py_func)
+
+    # -- signature ---------------------------------------------------------------------------
+    def resolve_type(self, node, what: str):
+        try:
+            t = evaluate(node, self.env, frozenset(self.scope), annotation=True)
+        except NotConstant as e:
+            if e.name and e.name in self.scope:
+                raise self.error(AlloTypeError, f"{what} uses {e.name!r}, which is only known "
+                                 "when the kernel runs", e.node,
+                                 "array shapes must be compile-time constants") from None
+            if e.name:
+                raise self.unknown_name(e.node, e.name) from None
+            raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
+                             node, "write a type such as int32 or int32[4, 8]") from None
+        except AlloTypeError as e:
+            raise self.error(AlloTypeError, e.message, node, e.hint) from None
+        except (TypeError, IndexError, KeyError) as e:
+            raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r}: {e}", node) from None
+        if not isinstance(t, (T.AlloType, T.ArrayType, T.StreamType)):
+            raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
+                             node, "write a type such as int32 or int32[4, 8]")
+        return t
+
+    def evaluated_annotation(self, key: str, node):
+        """The annotation Python evaluated when it defined the kernel, else our own evaluation.
+
+        Names used only in parameter annotations are not in the function's closure, so
+        Python's own evaluation is the only place their values survive."""
+        value = getattr(self.fn.py_func, "__annotations__", {}).get(key)
+        if isinstance(value, (T.AlloType, T.ArrayType, T.StreamType)):
+            return value
+        return self.resolve_type(node, "the return type" if key == "return" else
+                                 f"the type of parameter {key!r}")
+
+    def signature(self):
+        args = self.tree.args
+        extra = args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults
+        if extra:
+            raise self.error(AlloSyntaxError, "kernel parameters must be plain positional "
+                             "parameters without defaults", self.tree,
+                             "remove *args, **kwargs, keyword-only markers and default values")
+        for a in args.args:
+            if a.annotation is None:
+                raise self.error(AlloTypeError, f"parameter {a.arg!r} of kernel "
+                                 f"{self.tree.name!r} has no type annotation", a,
+                                 f"annotate it, e.g. {a.arg}: int32 or {a.arg}: int32[16]")
+            t = self.evaluated_annotation(a.arg, a.annotation)
+            if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
+                                               and isinstance(t.elem, T.StreamType)):
+                raise self.error(UnsupportedError, "stream parameters come with dataflow "
+                                 "regions, which are not supported yet", a)
+            cls = ir.Buffer if isinstance(t, T.ArrayType) else ir.Var
+            param = cls(a.arg, t, self.loc(a), "arg")
+            self.fn.params.append(param)
+            self.scope[a.arg] = param
+        returns = self.tree.returns
+        if returns is None or (isinstance(returns, ast.Constant) and returns.value is None):
+            return
+        evaluated = getattr(self.fn.py_func, "__annotations__", {}).get("return")
+        if isinstance(evaluated, tuple) and all(isinstance(t, (T.AlloType, T.ArrayType))
+                                                for t in evaluated):
+            self.fn.result_types.extend(evaluated)
+            return
+        parts = returns.elts if isinstance(returns, ast.Tuple) else [returns]
+        for part in parts:
+            self.fn.result_types.append(self.evaluated_annotation("return", part) if len(parts) == 1
+                                        else self.resolve_type(part, "the return type"))
+
+    # -- body --------------------------------------------------------------------------------
+    def build(self) -> ir.Function:
+        self.signature()
+        body = self.tree.body
+        self.fn.body = self.block(body, top=True)
+        if self.fn.result_types and not (self.fn.body and isinstance(self.fn.body[-1], ir.Return)):
+            raise self.error(AlloTypeError, f"kernel {self.fn.name!r} declares results "
+                             f"{self.describe_results(self.fn)} but does not return them",
+                             body[-1] if body else self.tree,
+                             "end the kernel with a return statement")
+        return self.fn
+
+    def block(self, stmts, top=False) -> list:
+        out = []
+        for i, node in enumerate(stmts):
+            if isinstance(node, ast.Return) and not (top and i == len(stmts) - 1):
+                raise self.error(AlloSyntaxError, "return is only allowed as the last statement "
+                                 "of a kernel", node, "compute the result into a variable and "
+                                 "return it at the end")
+            out.extend(self.stmt(node))
+        return out
+
+    def stmt(self, node) -> list:
+        kind = type(node).__name__
+        if kind in _UNSUPPORTED_STMTS:
+            word, hint = _UNSUPPORTED_STMTS[kind]
+            raise self.error(AlloSyntaxError, f"unsupported statement {word!r} in a kernel",
+                             node, hint)
+        method = getattr(self, f"stmt_{kind}", None)
+        if method is None:
+            raise self.error(AlloSyntaxError, f"unsupported statement {kind}", node)
+        return method(node)
+
+    def stmt_Pass(self, node):
+        return []
+
+    def stmt_FunctionDef(self, node):
+        self.scope[node.name] = LocalKernel(node, self.source.nested(node), self.env)
+        return []
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return []  # a docstring
+        if isinstance(node.value, ast.Call) and not isinstance(node.value.func, ast.Attribute):
+            resolved = self.resolve_callee(node.value.func)
+            callee = resolved[0] if resolved is not MISSING else None
+            if isinstance(callee, LocalKernel) or callable(callee) and hasattr(callee, "__code__") \
+                    and callee not in (markers.grid, markers.reduction):
+                fn = self.kernel_for(callee, resolved[1], node.value)
+                return [ir.CallStmt(self.loc(node), fn, self.kernel_call(fn, node.value), [])]
+        if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and \
+                node.value.func.attr in ("put", "get"):
+            raise self.error(UnsupportedError, "streams come with dataflow regions, which are "
+                             "not supported yet", node)
+        self.expr(node.value)  # reports unsupported constructs precisely
+        raise self.error(AlloSyntaxError, "this expression has no effect", node,
+                         "assign its value to a variable or an array element")
+
+    # -- declarations and assignments -------------------------------------------------------
+    def declare(self, name: str, t, node):
+        existing = self.scope.get(name)
+        if existing is not None:
+            if isinstance(existing, ir.Var) and existing.kind == "loop":
+                raise self.error(AlloTypeError, f"cannot redeclare loop variable {name!r}", node)
+            if getattr(existing, "type", None) != t:
+                raise self.error(AlloTypeError, f"{name!r} is already declared as "
+                                 f"{getattr(existing, 'type', 'a kernel')!r}, cannot redeclare it "
+                                 f"as {t!r}", node, "use a new name")
+            return existing
+        cls = ir.Buffer if isinstance(t, T.ArrayType) else ir.Var
+        obj = cls(name, t, self.loc(node), "local")
+        self.scope[name] = obj
+        self.fn.locals[name] = obj
+        return obj
+
+    def temporary(self, base: str, t, node) -> ir.Var:
+        """A compiler-made local scalar, named apart from the user's names."""
+        name, n = base, 0
+        while name in self.fn.locals or name in self.scope:
+            n += 1
+            name = f"{base}_{n}"
+        var = ir.Var(name, t, self.loc(node), "local")
+        self.fn.locals[name] = var
+        return var
+
+    def stmt_AnnAssign(self, node):
+        if not isinstance(node.target, ast.Name):
+            raise self.error(AlloSyntaxError, "only a plain name can be declared with a type",
+                             node.target)
+        t = self.resolve_type(node.annotation, f"the type of {node.target.id!r}")
+        if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
+                                           and isinstance(t.elem, T.StreamType)):
+            raise self.error(UnsupportedError, "streams come with dataflow regions, which are not "
+                             "supported yet", node)
+        if isinstance(t, T.ArrayType):
+            if node.value is not None and isinstance(node.value, ast.Call):
+                buffer = self.declare(node.target.id, t, node)
+                return [ir.Decl(self.loc(node), buffer, None)] + self.call_assign([node.target], node.value, node)
+            init = self.array_init(t, node.value, node)
+            buffer = self.declare(node.target.id, t, node)
+            return [ir.Decl(self.loc(node), buffer, init)]
+        if node.value is not None:
+            value = self.expr(node.value)  # before declaring: `x: int32 = x` must not see itself
+            if isinstance(value, ir.BufferRef):
+                raise self.error(AlloTypeError, f"cannot assign array {value.buffer.name!r} "
+                                 f"({value.type!r}) to scalar {node.target.id!r} ({t!r})",
+                                 node.value, f"index it: {value.buffer.name}[...]")
+        var = self.declare(node.target.id, t, node)
+        if node.value is None:
+            return []
+        return [ir.Assign(self.loc(node), var, self.cast(value, t))]
+
+    def array_init(self, t: T.ArrayType, value_node, node):
+        """The raw initial contents of a local array: None (zeros), a raw scalar or array."""
+        if value_node is None:
+            return None
+        value = self.const_value(value_node)
+        if value is MISSING:
+            raise self.error(AlloTypeError, "a local array is initialised with a constant",
+                             value_node, "fill it in a loop, or pass it as an argument")
+        if isinstance(value, np.ndarray):
+            if value.shape != t.shape:
+                raise self.error(AlloTypeError, f"initial value has shape {value.shape}, the "
+                                 f"array {t!r}", value_node)
+            return np.vectorize(lambda v: self.raw_of(v, t.elem, value_node), otypes=[object])(value)
+        if isinstance(value, (bool, int, float, np.generic)):
+            return self.raw_of(value, t.elem, value_node)
+        raise self.error(AlloTypeError, f"cannot initialise {t!r} with {value!r}", value_node)
+
+    def raw_of(self, value, t: T.AlloType, node):
+        """A compile-time Python number as a raw value of ``t`` (cast semantics of ir/nodes.py)."""
+        value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(t, T.Float):
+            return self.round_float(float(value), t)
+        if isinstance(value, float):
+            if math.isnan(value):
+                return 0
+            if math.isinf(value):
+                return t.raw_max if value > 0 else t.raw_min
+            return t.wrap(math.floor(value * (1 << t.fracs)))
+        return t.wrap(int(value) << t.fracs)
+
+    def stmt_Assign(self, node):
+        if len(node.targets) != 1:
+            raise self.error(AlloSyntaxError, "chained assignment a = b = ... is not supported",
+                             node, "assign each variable separately")
+        target = node.targets[0]
+        if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
+            fn = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
+            single_scalar = len(fn.result_types) == 1 and not isinstance(fn.result_types[0], T.ArrayType)
+            if isinstance(target, ast.Tuple) or not single_scalar:
+                targets = target.elts if isinstance(target, ast.Tuple) else [target]
+                return self.call_assign(targets, node.value, node)
+        if isinstance(target, ast.Tuple):
+            raise self.error(AlloSyntaxError, "tuple assignment needs a kernel call returning a "
+                             "tuple on the right", node, "assign each variable separately")
+        value = self.expr(node.value)
+        return self.assign_to(target, value, node)
+
+    def is_kernel_call(self, call: ast.Call) -> bool:
+        if isinstance(call.func, ast.Attribute):
+            return False
+        resolved = self.resolve_callee(call.func)
+        callee = resolved[0] if resolved is not MISSING else None
+        return isinstance(callee, LocalKernel) or (
+            hasattr(callee, "__code__") and callee not in (markers.grid, markers.reduction))
+
+    def assign_to(self, target, value: ir.Expr, node) -> list:
+        if isinstance(target, ast.Name):
+            existing = self.scope.get(target.id)
+            if isinstance(value, ir.BufferRef):
+                raise self.error(AlloTypeError if not isinstance(existing, ir.Buffer) else
+                                 UnsupportedError, f"cannot assign array {value.buffer.name!r} to "
+                                 f"{'scalar ' if not isinstance(existing, ir.Buffer) else ''}"
+                                 f"{target.id!r}", node.value if hasattr(node, "value") else node,
+                                 "copy arrays element by element in a loop")
+            if existing is None:
+                var = self.declare(target.id, value.type, node)
+                return [ir.Assign(self.loc(node), var, value)]
+            if isinstance(existing, ir.Var):
+                if existing.kind == "loop":
+                    raise self.error(AlloTypeError, f"cannot assign to loop variable "
+                                     f"{target.id!r}", target, "use another variable")
+                return [ir.Assign(self.loc(node), existing, self.cast(value, existing.type))]
+            raise self.error(AlloTypeError, f"cannot assign a scalar to array {target.id!r}",
+                             target, f"index it: {target.id}[...] = value")
+        if isinstance(target, ast.Subscript):
+            return [self.store(target, value, node)]
+        raise self.error(AlloSyntaxError, f"cannot assign to {ast.unparse(target)!r}", target)
+
+    def store(self, target: ast.Subscript, value: ir.Expr, node) -> ir.Stmt:
+        value = self.scalar(value)
+        if isinstance(target.value, ast.Subscript):
+            base = self.subscript(target.value)
+        else:
+            base = self.expr(target.value)
+            if isinstance(base, ir.BufferRef):
+                base = (base.buffer, [])
+        if isinstance(base, tuple):
+            buffer, indices = base
+            element = self.subscript(target)
+            if isinstance(element, tuple):
+                raise self.error(AlloIndexError, f"{buffer.name!r} has {len(buffer.shape)} "
+                                 f"dimensions, indexed with {len(element[1])}", target,
+                                 "give one index per dimension")
+            return ir.Store(self.loc(node), buffer, element.indices, self.cast(value, buffer.elem))
+        if isinstance(base, ir.VarRef) and base.var.kind == "loop":
+            raise self.error(AlloTypeError, f"cannot assign to loop variable {base.var.name!r}", target)
+        if not isinstance(base, (ir.VarRef, ir.Load)):
+            raise self.error(AlloSyntaxError, f"cannot assign to bits of {ast.unparse(target.value)!r}",
+                             target, "assign bits of a variable or of an array element")
+        lo, width = self.bit_range(base.type, target.slice, target)
+        return ir.BitStore(self.loc(node), base, lo, width, self.cast(value, T.UInt(width)))
+
+    def call_assign(self, targets, call: ast.Call, node) -> list:
+        callee, template_args = self.resolve_callee(call.func)
+        fn = self.kernel_for(callee, template_args, call)
+        args = self.kernel_call(fn, call)
+        if len(targets) != len(fn.result_types):
+            raise self.error(AlloTypeError, f"kernel {fn.name!r} returns "
+                             f"{len(fn.result_types)} value(s), assigned to {len(targets)}",
+                             node, "assign one target per result")
+        out, call_targets, after = [], [], []
+        for target, rtype in zip(targets, fn.result_types):
+            if isinstance(rtype, T.ArrayType):
+                if not isinstance(target, ast.Name):
+                    raise self.error(AlloTypeError, f"an array result {rtype!r} must be assigned "
+                                     "to an array name", target)
+                existing = self.scope.get(target.id)
+                if existing is None:
+                    buffer = self.declare(target.id, rtype, target)
+                    out.append(ir.Decl(self.loc(target), buffer, None))
+                elif not isinstance(existing, ir.Buffer) or existing.type != rtype:
+                    raise self.error(AlloTypeError, f"kernel {fn.name!r} returns {rtype!r}, "
+                                     f"which cannot be assigned to {target.id!r} "
+                                     f"({getattr(existing, 'type', '?')!r})", target)
+                else:
+                    buffer = existing
+                call_targets.append(buffer)
+                continue
+            temp = self.temporary(f"{fn.name}_result{len(call_targets)}", rtype, call)
+            call_targets.append(temp)
+            after.extend(self.assign_to(target, ir.VarRef(rtype, self.loc(call), temp), node))
+        return out + [ir.CallStmt(self.loc(node), fn, args, call_targets)] + after
+
+    def stmt_AugAssign(self, node):
+        op_name = type(node.op)
+        if op_name not in _BINOPS:
+            raise self.error(AlloSyntaxError, f"unsupported operator {op_name.__name__}=", node)
+        current = self.expr(node.target)
+        if isinstance(node.target, ast.Name) and not isinstance(current, ir.VarRef):
+            raise self.error(AlloTypeError, f"cannot update {node.target.id!r} in place", node,
+                             "update array elements one by one")
+        value = self.binop(_BINOPS[op_name], current, self.expr(node.value), node)
+        return self.assign_to(node.target, value, node)
+
+    # -- control flow ------------------------------------------------------------------------
+    def stmt_If(self, node):
+        cond = self.to_bool(self.value(node.test))
+        return [ir.If(self.loc(node), cond, self.block(node.body), self.block(node.orelse))]
+
+    def stmt_While(self, node):
+        if node.orelse:
+            raise self.error(AlloSyntaxError, "while ... else is not supported", node)
+        cond = self.to_bool(self.value(node.test))
+        return [ir.While(self.loc(node), cond, self.block(node.body))]
+
+    def stmt_For(self, node):
+        if node.orelse:
+            raise self.error(AlloSyntaxError, "for ... else is not supported", node)
+        it = node.iter
+        kind = None
+        if isinstance(it, ast.Call):
+            fn = self.const_value(it.func)
+            kind = {range: "range", markers.grid: "grid", markers.reduction: "reduction"}.get(
+                fn if callable(fn) else None)
+        if kind is None:
+            raise self.error(AlloSyntaxError, f"cannot loop over {ast.unparse(it)!r}", it,
+                             "loop over range(...), allo.grid(...) or allo.reduction(...)")
+        names = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
+        if not all(isinstance(n, ast.Name) for n in names):
+            raise self.error(AlloSyntaxError, "loop variables must be plain names", node.target)
+        if kind == "range":
+            return [self.range_loop(node, names, it)]
+        return [self.band_loop(node, names, it, kind)]
+
+    def loop_bound(self, arg_node) -> ir.Expr:
+        e = self.value(arg_node)
+        if not T.is_integer(e.type):
+            raise self.error(AlloTypeError, f"loop bounds must be integers, got {e.type!r}", arg_node)
+        return e
+
+    def range_loop(self, node, names, it):
+        if len(names) != 1 or it.keywords or not 1 <= len(it.args) <= 3:
+            raise self.error(AlloSyntaxError, "range() takes 1 to 3 arguments and one loop "
+                             "variable", it)
+        bounds = [self.loop_bound(a) for a in it.args]
+        lo = bounds[0] if len(bounds) > 1 else ir.Const(T.index, self.loc(it), 0)
+        hi = bounds[1] if len(bounds) > 1 else bounds[0]
+        step = 1
+        if len(bounds) == 3:
+            if not isinstance(bounds[2], ir.Const) or bounds[2].value == 0:
+                raise self.error(AlloTypeError, "the step of range() must be a nonzero constant",
+                                 it.args[2], "hardware loop counters step by a fixed amount")
+            step = bounds[2].value
+        band = f"S_{names[0].id}_{self.band_counter}"
+        self.band_counter += 1
+        return self.loop(names[0], lo, hi, step, band, "range", node.body, node)
+
+    def band_loop(self, node, names, it, kind):
+        band = None
+        for kw in it.keywords:
+            if kw.arg != "name" or not isinstance(self.const_value(kw.value), str):
+                raise self.error(AlloSyntaxError, f"allo.{kind}() accepts only name='...' as a "
+                                 "keyword", kw.value)
+            band = self.const_value(kw.value)
+        if len(names) != len(it.args):
+            raise self.error(AlloSyntaxError, f"allo.{kind}() with {len(it.args)} extents needs "
+                             f"{len(it.args)} loop variables, got {len(names)}", node.target)
+        extents = [self.loop_bound(a) for a in it.args]
+        if band is None:
+            band = f"S_{'_'.join(n.id for n in names)}_{self.band_counter}"
+            self.band_counter += 1
+
+        def nest(level):
+            zero = ir.Const(T.index, self.loc(it), 0)
+            inner = node.body if level == len(names) - 1 else None
+            return self.loop(names[level], zero, extents[level], 1, band, kind, inner, node,
+                             None if inner is not None else (lambda: [nest(level + 1)]))
+        return nest(0)
+
+    def loop(self, name_node, lo, hi, step, band, kind, body_nodes, node, make_body=None):
+        name = name_node.id
+        existing = self.scope.get(name)
+        if existing is not None and not (isinstance(existing, ir.Var) and existing.kind == "loop"):
+            raise self.error(AlloTypeError, f"loop variable {name!r} is already declared as "
+                             f"{getattr(existing, 'type', 'a kernel')!r}", name_node, "use a new name")
+        var = ir.Var(name, T.index, self.loc(name_node), "loop")
+        self.scope[name] = var
+        try:
+            body = make_body() if make_body else self.block(body_nodes)
+        finally:
+            if existing is None:
+                del self.scope[name]
+            else:
+                self.scope[name] = existing
+        return ir.For(self.loc(node), var, lo, hi, step, body, name, band, kind)
+
+    def stmt_Return(self, node):
+        results = self.fn.result_types
+        parts = [] if node.value is None else (
+            node.value.elts if isinstance(node.value, ast.Tuple) and len(results) != 1 else [node.value])
+        if len(parts) != len(results):
+            raise self.error(AlloTypeError, f"return type mismatch: kernel {self.fn.name!r} "
+                             f"declares {len(results)} result(s) "
+                             f"({self.describe_results(self.fn)}), returns {len(parts)}", node,
+                             "match the return annotation")
+        values = []
+        for part, rtype in zip(parts, results):
+            value = self.expr(part)
+            if isinstance(rtype, T.ArrayType) != isinstance(value, ir.BufferRef) or (
+                    isinstance(rtype, T.ArrayType) and value.type != rtype):
+                raise self.error(AlloTypeError, f"return type mismatch: expected {rtype!r}, got "
+                                 f"{value.type!r}", part, "return a value of the declared type")
+            values.append(value if isinstance(rtype, T.ArrayType) else self.cast(value, rtype))
+        return [ir.Return(self.loc(node), values)]

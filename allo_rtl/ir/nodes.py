@@ -1,0 +1,454 @@
+"""The typed kernel IR: functions, variables, buffers, statements and expressions.
+
+Every node carries ``loc``, the user's source position it came from. The frontend builds it, the
+schedule rewrites it, the interpreter runs it and ``gen`` turns it into hardware.
+
+Semantics (shared by every consumer; the interpreter is their reference):
+
+* Integer and fixed-point values are exact *raw* integers: a value ``v`` of ``Fixed(w, f)`` is
+  held as ``v * 2**f``. Float values are IEEE values of their format.
+* The frontend makes operand types explicit with ``Cast`` nodes, following Allo's typing rules:
+  the operands of ``add sub and or xor mod``, of ``Compare``, ``Select`` and ``MinMax`` all have
+  the node's operand type (``operand_type``), so these act on raw integers of one scale; the
+  operands of ``mul`` keep their types (the raw product has scale ``f1 + f2``, which is the
+  result's); the operands of ``div floordiv`` keep their types (see ``BinOp``); a float operation
+  has both operands cast to its float result type. Stored values are cast to the storage type.
+* A result that does not fit its type wraps modulo ``2**bits`` (``AlloType.wrap``): Allo's widening
+  rules make ``add sub mul`` exact, so wrapping happens in casts, shifts left, negation of the
+  most negative value, ``x / -1`` and mixed-sign bitwise operations.
+* ``Cast`` between integer and fixed types aligns the binary point, truncating toward minus
+  infinity, then wraps. Float to integer or fixed truncates toward zero (fixed: toward minus
+  infinity of the scaled value), NaN gives 0 and infinities saturate. Integer or fixed to float
+  rounds to nearest even. Float to float rounds to nearest even.
+* Integer ``div`` truncates toward zero, ``floordiv`` floors, ``mod`` takes the dividend's sign.
+  Fixed-point ``div`` and ``floordiv`` give ``trunc``/``floor`` of the exact quotient at the
+  result's scale.
+* ``and``/``or`` (``BoolOp``) and ``Select`` evaluate lazily, left to right, as Python does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+from ..errors import SourceLoc
+from ..types import AlloType, ArrayType
+
+# ---------------------------------------------------------------------------------------------
+# Storage
+
+
+@dataclass(eq=False)
+class Var:
+    """A scalar: a scalar argument (``kind="arg"``), a local (``"local"``) or a loop variable."""
+
+    name: str
+    type: AlloType
+    loc: SourceLoc
+    kind: str = "local"
+
+    def __repr__(self):
+        return f"Var({self.name}: {self.type!r})"
+
+
+@dataclass(eq=False)
+class Buffer:
+    """An array: an argument (``kind="arg"``) or a local (``"local"``)."""
+
+    name: str
+    type: ArrayType
+    loc: SourceLoc
+    kind: str = "local"
+
+    @property
+    def shape(self) -> tuple:
+        return self.type.shape
+
+    @property
+    def elem(self) -> AlloType:
+        return self.type.elem
+
+    def __repr__(self):
+        return f"Buffer({self.name}: {self.type!r})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions: every one has ``type`` and ``loc``.
+
+
+@dataclass(eq=False)
+class Expr:
+    type: AlloType
+    loc: SourceLoc
+
+    def children(self) -> tuple:
+        return ()
+
+
+@dataclass(eq=False)
+class Const(Expr):
+    """A constant. ``value`` is the raw integer for integer and fixed types, a float for floats."""
+
+    value: int | float = 0
+
+
+@dataclass(eq=False)
+class VarRef(Expr):
+    var: Var = None
+
+
+@dataclass(eq=False)
+class BufferRef(Expr):
+    """A whole array, as an argument of a call or a returned value. ``type`` is its ArrayType."""
+
+    buffer: Buffer = None
+
+
+@dataclass(eq=False)
+class Load(Expr):
+    buffer: Buffer = None
+    indices: list = field(default_factory=list)
+
+    def children(self):
+        return tuple(self.indices)
+
+
+BINARY_OPS = ("add", "sub", "mul", "div", "floordiv", "mod", "shl", "shr", "and", "or", "xor")
+
+
+@dataclass(eq=False)
+class BinOp(Expr):
+    """``lhs op rhs`` for op in ``BINARY_OPS``; see the module docstring for operand types."""
+
+    op: str = "add"
+    lhs: Expr = None
+    rhs: Expr = None
+
+    def children(self):
+        return (self.lhs, self.rhs)
+
+
+@dataclass(eq=False)
+class UnaryOp(Expr):
+    """``neg`` (``-x``) or ``invert`` (``~x``, integers only)."""
+
+    op: str = "neg"
+    operand: Expr = None
+
+    def children(self):
+        return (self.operand,)
+
+
+COMPARE_OPS = ("lt", "le", "gt", "ge", "eq", "ne")
+
+
+@dataclass(eq=False)
+class Compare(Expr):
+    """``lhs op rhs`` giving a bool; both operands already have one common type."""
+
+    op: str = "lt"
+    lhs: Expr = None
+    rhs: Expr = None
+
+    def children(self):
+        return (self.lhs, self.rhs)
+
+
+@dataclass(eq=False)
+class BoolOp(Expr):
+    """``and``/``or`` of bool operands, evaluated lazily left to right."""
+
+    op: str = "and"
+    values: list = field(default_factory=list)
+
+    def children(self):
+        return tuple(self.values)
+
+
+@dataclass(eq=False)
+class Not(Expr):
+    operand: Expr = None
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(eq=False)
+class Select(Expr):
+    """``true_value if cond else false_value``; both values already have the select's type."""
+
+    cond: Expr = None
+    true_value: Expr = None
+    false_value: Expr = None
+
+    def children(self):
+        return (self.cond, self.true_value, self.false_value)
+
+
+@dataclass(eq=False)
+class MinMax(Expr):
+    """``min``/``max`` of two or more values, all already of the node's type."""
+
+    op: str = "min"
+    values: list = field(default_factory=list)
+
+    def children(self):
+        return tuple(self.values)
+
+
+@dataclass(eq=False)
+class Abs(Expr):
+    """``abs(x)``; for an integer ``Int(w)`` the result is ``Int(w + 1)`` so it never wraps."""
+
+    operand: Expr = None
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(eq=False)
+class Cast(Expr):
+    """Conversion of ``operand`` to ``type`` (see the module docstring)."""
+
+    operand: Expr = None
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(eq=False)
+class BitRead(Expr):
+    """Bits ``[lo, lo + width)`` of the raw value of ``operand``, as ``UInt(width)``.
+
+    ``a[i]`` has width 1; ``a[lo:hi]`` has width ``hi - lo``, a compile-time constant."""
+
+    operand: Expr = None
+    lo: Expr = None
+    width: int = 1
+
+    def children(self):
+        return (self.operand, self.lo)
+
+
+@dataclass(eq=False)
+class Reverse(Expr):
+    """``x.reverse()``: the raw bits of ``x`` in reverse order, same type."""
+
+    operand: Expr = None
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(eq=False)
+class CallExpr(Expr):
+    """A call of a kernel that returns one scalar; ``args`` are Exprs (arrays as BufferRef)."""
+
+    func: "Function" = None
+    args: list = field(default_factory=list)
+
+    def children(self):
+        return tuple(self.args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements: every one has ``loc``.
+
+
+@dataclass(eq=False)
+class Stmt:
+    loc: SourceLoc
+
+    def bodies(self) -> tuple:
+        """The nested statement lists."""
+        return ()
+
+    def exprs(self) -> tuple:
+        """The expressions directly held by this statement."""
+        return ()
+
+
+@dataclass(eq=False)
+class Assign(Stmt):
+    """``var = value``; ``value.type == var.type``."""
+
+    var: Var = None
+    value: Expr = None
+
+    def exprs(self):
+        return (self.value,)
+
+
+@dataclass(eq=False)
+class Store(Stmt):
+    """``buffer[indices] = value``; ``value.type == buffer.elem``."""
+
+    buffer: Buffer = None
+    indices: list = field(default_factory=list)
+    value: Expr = None
+
+    def exprs(self):
+        return (*self.indices, self.value)
+
+
+@dataclass(eq=False)
+class BitStore(Stmt):
+    """Replace bits ``[lo, lo + width)`` of a scalar (``target`` is a VarRef) or of an array element
+    (``target`` is a Load) with ``value`` (of type ``UInt(width)``)."""
+
+    target: Expr = None
+    lo: Expr = None
+    width: int = 1
+    value: Expr = None
+
+    def exprs(self):
+        return (self.target, self.lo, self.value)
+
+
+@dataclass(eq=False)
+class Decl(Stmt):
+    """A local array comes into scope: filled with ``init`` (a raw scalar as in ``Const.value``,
+    a numpy array of raw values, or None for zeros) each time this statement runs."""
+
+    buffer: Buffer = None
+    init: object = None
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    """``for var in range(lo, hi, step)``: ``step`` is a nonzero int, the bounds are Exprs.
+
+    ``name`` is the loop's name (its variable's), ``band`` the band it belongs to (``name=`` of
+    ``allo.grid``/``allo.reduction``, or generated), ``kind`` one of range, grid, reduction."""
+
+    var: Var = None
+    lo: Expr = None
+    hi: Expr = None
+    step: int = 1
+    body: list = field(default_factory=list)
+    name: str = ""
+    band: str = ""
+    kind: str = "range"
+    attrs: dict = field(default_factory=dict)
+
+    def bodies(self):
+        return (self.body,)
+
+    def exprs(self):
+        return (self.lo, self.hi)
+
+
+@dataclass(eq=False)
+class While(Stmt):
+    cond: Expr = None
+    body: list = field(default_factory=list)
+
+    def bodies(self):
+        return (self.body,)
+
+    def exprs(self):
+        return (self.cond,)
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    cond: Expr = None
+    then_body: list = field(default_factory=list)
+    else_body: list = field(default_factory=list)
+
+    def bodies(self):
+        return (self.then_body, self.else_body)
+
+    def exprs(self):
+        return (self.cond,)
+
+
+@dataclass(eq=False)
+class CallStmt(Stmt):
+    """``func(args)``, its results (if any) assigned to ``targets``: a Var, a Buffer (the callee's
+    array result copied into it) or a Load (an array element)."""
+
+    func: "Function" = None
+    args: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+
+    def exprs(self):
+        return (*self.args, *(t for t in self.targets if isinstance(t, Expr)))
+
+
+@dataclass(eq=False)
+class Return(Stmt):
+    """The function's results: scalar Exprs (already of the result type) and BufferRefs."""
+
+    values: list = field(default_factory=list)
+
+    def exprs(self):
+        return tuple(self.values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions
+
+
+@dataclass(eq=False)
+class Function:
+    """A kernel: parameters (Var or Buffer), result types, body, and what it declares and calls.
+
+    A kernel returns at the end of its body; ``Return`` appears only as its last statement."""
+
+    name: str
+    params: list
+    result_types: list
+    body: list
+    loc: SourceLoc
+    locals: dict = field(default_factory=dict)   # name -> Var | Buffer declared in the body
+    callees: list = field(default_factory=list)  # Functions called, each once, in call order
+    py_func: object = None                       # the Python function it came from, if any
+
+    @property
+    def buffers(self) -> dict:
+        """Every array of this function by name: array parameters and local arrays."""
+        out = {p.name: p for p in self.params if isinstance(p, Buffer)}
+        out.update({n: b for n, b in self.locals.items() if isinstance(b, Buffer)})
+        return out
+
+    def __repr__(self):
+        return f"Function({self.name})"
+
+
+Target = Union[Var, Buffer, Load]
+
+
+# ---------------------------------------------------------------------------------------------
+# Traversal
+
+
+def walk_stmts(body: list) -> Iterator[Stmt]:
+    """Every statement of ``body``, nested ones included, in program order."""
+    for stmt in body:
+        yield stmt
+        for inner in stmt.bodies():
+            yield from walk_stmts(inner)
+
+
+def walk_expr(expr: Expr) -> Iterator[Expr]:
+    """``expr`` and its sub-expressions, parents first."""
+    yield expr
+    for child in expr.children():
+        if child is not None:
+            yield from walk_expr(child)
+
+
+def all_functions(top: Function) -> list:
+    """``top`` and every function it calls, directly or not, each once, callers first."""
+    seen, order = set(), []
+
+    def visit(fn):
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        order.append(fn)
+        for callee in fn.callees:
+            visit(callee)
+
+    visit(top)
+    return order

@@ -1,0 +1,194 @@
+"""The Schedule: a kernel's IR, the handles of its loops and buffers, and its builds."""
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass
+
+from ..errors import ScheduleError, UnsupportedError, caller_loc
+from ..frontend import parse_kernel
+from ..ir import nodes as ir
+from ..ir.printer import format_function
+
+INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
+LATER_TARGETS = ("rtl", "verilog", "amaranth")
+
+
+class Partition(enum.IntEnum):
+    """Array partition types; Allo's integer codes are accepted wherever these are."""
+
+    Complete = 0
+    Block = 1
+    Cyclic = 2
+
+
+class _UnknownName(ScheduleError, AttributeError):
+    """An unknown buffer or loop name (also an AttributeError, so ``hasattr`` works)."""
+
+
+def _unknown(kind: str, name: str, where: str, known) -> ScheduleError:
+    known = sorted(known)
+    return _UnknownName(f"unknown {kind} {name!r} in {where}", caller_loc(),
+                        f"{kind}s there: {', '.join(known)}" if known else f"{where} has no {kind}s")
+
+
+@dataclass(frozen=True)
+class BufferHandle:
+    """A buffer of one function, as schedule primitives take it: ``s.C`` or ``"gemm:C"``."""
+
+    func: str
+    name: str
+    buffer: ir.Buffer
+
+    def __str__(self):
+        return f"{self.func}:{self.name}"
+
+
+@dataclass(frozen=True)
+class LoopHandle:
+    """A loop of one function: its band and its name (the loop variable's)."""
+
+    func: str
+    band: str
+    name: str
+    loop: ir.For
+
+    def __str__(self):
+        return f"{self.func}:{self.name}"
+
+
+class _Names:
+    """Named items with attribute and item access and a helpful error for unknown names."""
+
+    def __init__(self, kind: str, where: str, items: dict):
+        self._kind, self._where, self._items = kind, where, items
+
+    def __getitem__(self, name):
+        if name not in self._items:
+            raise _unknown(self._kind, name, self._where, self._items)
+        return self._items[name]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+    def __contains__(self, name):
+        return name in self._items
+
+    def __repr__(self):
+        return f"<{self._kind}s of {self._where}: {', '.join(self._items)}>"
+
+
+def _loops_of(fn: ir.Function) -> list:
+    return [s for s in ir.walk_stmts(fn.body) if isinstance(s, ir.For)]
+
+
+class Schedule:
+    """The customizations of one kernel and everything it calls (``allo.customize(fn)``)."""
+
+    def __init__(self, top: ir.Function):
+        self.top = top
+        self.primitives: list = []  # (name, arguments) of every applied primitive, in order
+
+    # -- the design's functions, buffers and loops -------------------------------------------
+    @property
+    def functions(self) -> dict:
+        return {fn.name: fn for fn in ir.all_functions(self.top)}
+
+    def function(self, name: str | None = None) -> ir.Function:
+        if name is None:
+            return self.top
+        functions = self.functions
+        if name not in functions:
+            raise _unknown("function", name, f"the design of {self.top.name!r}", functions)
+        return functions[name]
+
+    def buffer(self, ref) -> BufferHandle:
+        """A buffer by handle, by ``"name"`` (of the top function) or by ``"func:name"``."""
+        if isinstance(ref, BufferHandle):
+            return ref
+        if not isinstance(ref, str):
+            raise ScheduleError(f"expected a buffer handle or a 'func:name' string, got {ref!r}",
+                                caller_loc(), "write s.C or 'gemm:C'")
+        func_name, _, name = ref.rpartition(":")
+        fn = self.function(func_name or None)
+        buffers = fn.buffers
+        if name not in buffers:
+            raise _unknown("buffer", name, f"function {fn.name!r}", buffers)
+        return BufferHandle(fn.name, name, buffers[name])
+
+    def get_loops(self, func: str | None = None) -> _Names:
+        """The loops of ``func`` (default: the top function) by band, then by loop name:
+        ``s.get_loops()["mm"]["i"]`` or ``s.get_loops().mm.i``."""
+        fn = self.function(func)
+        bands: dict = {}
+        for loop in _loops_of(fn):
+            bands.setdefault(loop.band, {})[loop.name] = LoopHandle(fn.name, loop.band, loop.name, loop)
+        return _Names("band", f"function {fn.name!r}", {
+            band: _Names("loop", f"band {band!r} of {fn.name!r}", loops)
+            for band, loops in bands.items()})
+
+    def loop(self, ref) -> LoopHandle:
+        """A loop by handle, by name (``"k"``: unique among the design's loops) or ``"func:k"``."""
+        if isinstance(ref, LoopHandle):
+            return ref
+        if not isinstance(ref, str):
+            raise ScheduleError(f"expected a loop handle or a loop name, got {ref!r}",
+                                caller_loc(), "write 'k' or 'gemm:k'")
+        func_name, _, name = ref.rpartition(":")
+        functions = [self.function(func_name)] if func_name else list(self.functions.values())
+        found = [LoopHandle(fn.name, loop.band, loop.name, loop)
+                 for fn in functions for loop in _loops_of(fn) if loop.name == name]
+        if not found:
+            known = {loop.name for fn in functions for loop in _loops_of(fn)}
+            where = f"function {func_name!r}" if func_name else f"the design of {self.top.name!r}"
+            raise _unknown("loop", name, where, known)
+        if len(found) > 1:
+            raise ScheduleError(f"loop name {name!r} is ambiguous: " +
+                                ", ".join(map(str, found)), caller_loc(),
+                                "qualify it with its function, e.g. 'func:name'")
+        return found[0]
+
+    def __getattr__(self, name: str) -> BufferHandle:
+        """``s.C``: a buffer of the top function."""
+        if name.startswith("_") or name == "top":
+            raise AttributeError(name)
+        return self.buffer(name)
+
+    # -- printing ----------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return "\n\n".join(format_function(fn) for fn in reversed(ir.all_functions(self.top)))
+
+    def show(self, file=None) -> None:
+        """Print the loop nest of every function of the design, callees first."""
+        print(self, file=file or sys.stdout)
+
+    # -- building ----------------------------------------------------------------------------
+    def build(self, target: str = "interp", **options):
+        """``"interp"`` (default; ``"llvm"`` is Allo's name for it): the reference interpreter."""
+        if target in INTERP_TARGETS:
+            if options:
+                raise ScheduleError(f"build(target={target!r}) takes no options, got "
+                                    f"{', '.join(options)}", caller_loc())
+            from ..interp import build_interpreter
+            return build_interpreter(self.top)
+        if target in LATER_TARGETS:
+            raise UnsupportedError(f"build target {target!r} is not available yet", caller_loc(),
+                                   "RTL generation comes with the next release; use "
+                                   "target='interp' for now")
+        raise ScheduleError(f"build: unknown target {target!r}", caller_loc(),
+                            f"targets: {', '.join(INTERP_TARGETS + LATER_TARGETS)}")
+
+
+def customize(fn, instantiate=None) -> Schedule:
+    """A Schedule over the IR of kernel ``fn`` and every kernel it calls.
+
+    ``instantiate`` gives the arguments of a PEP 695 template kernel, in order."""
+    return Schedule(parse_kernel(fn, instantiate))
