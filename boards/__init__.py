@@ -1,0 +1,1 @@
+"""Board targets, bitstreams and flashing (later issue)."""

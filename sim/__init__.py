@@ -1,0 +1,1 @@
+"""RTL simulation harnesses (next issue: RTL generation and simulation)."""
