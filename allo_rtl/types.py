@@ -62,9 +62,11 @@ class AlloType:
 
 def _check_width(kind: str, bits, fracs=0):
     if not isinstance(bits, int) or isinstance(bits, builtins.bool) or bits < 1:
-        raise AlloTypeError(f"{kind}: width must be an integer >= 1, got {bits!r}", caller_loc())
+        raise AlloTypeError(f"{kind}: width must be an integer >= 1, got {bits!r}", caller_loc(),
+                            f"write e.g. {kind}(8)")
     if not isinstance(fracs, int) or isinstance(fracs, builtins.bool) or fracs < 0:
-        raise AlloTypeError(f"{kind}: fraction bits must be an integer >= 0, got {fracs!r}", caller_loc())
+        raise AlloTypeError(f"{kind}: fraction bits must be an integer >= 0, got {fracs!r}",
+                            caller_loc(), f"write e.g. {kind}(16, 12)")
 
 
 class Int(AlloType):
@@ -137,7 +139,7 @@ class Float(AlloType):
 
     def __init__(self, bits: int, exponent: int, mantissa: int):
         if (bits, exponent) not in self._NAMES or bits != 1 + exponent + mantissa:
-            raise AlloTypeError("Float: supported formats are float16, bfloat16, float32 and float64", caller_loc())
+            raise AlloTypeError("Float: supported formats are float16, bfloat16, float32 and float64", caller_loc(), "see allo_rtl.types for the valid forms")
         self.bits, self.exponent, self.mantissa = bits, exponent, mantissa
 
     def _key(self):
@@ -162,11 +164,11 @@ class ArrayType:
 
     def __init__(self, elem, shape):
         if not isinstance(elem, (AlloType, StreamType)):
-            raise AlloTypeError(f"array element type must be a scalar type, got {elem!r}", caller_loc())
+            raise AlloTypeError(f"array element type must be a scalar type, got {elem!r}", caller_loc(), "see allo_rtl.types for the valid forms")
         shape = tuple(shape)
         for d in shape:
             if not isinstance(d, int) or isinstance(d, builtins.bool) or d < 1:
-                raise AlloTypeError(f"array dimensions must be positive integers, got {d!r}", caller_loc())
+                raise AlloTypeError(f"array dimensions must be positive integers, got {d!r}", caller_loc(), "see allo_rtl.types for the valid forms")
         self.elem, self.shape = elem, shape
 
     def _key(self):
@@ -194,9 +196,9 @@ class StreamType:
 
     def __init__(self, elem: AlloType, depth: int = 2):
         if not isinstance(elem, AlloType):
-            raise AlloTypeError(f"Stream element must be a scalar type, got {elem!r}", caller_loc())
+            raise AlloTypeError(f"Stream element must be a scalar type, got {elem!r}", caller_loc(), "see allo_rtl.types for the valid forms")
         if not isinstance(depth, int) or depth < 1:
-            raise AlloTypeError(f"Stream depth must be a positive integer, got {depth!r}", caller_loc())
+            raise AlloTypeError(f"Stream depth must be a positive integer, got {depth!r}", caller_loc(), "see allo_rtl.types for the valid forms")
         self.elem, self.depth = elem, depth
 
     def __eq__(self, other):

@@ -40,12 +40,15 @@ class KernelRegistry:
         self.used_names: set = set()
 
     def function(self, callee, template_args: tuple, call_loc) -> ir.Function:
+        callee = inspect.unwrap(callee) if not isinstance(callee, LocalKernel) else callee
         key = (id(callee), tuple(map(repr, template_args)))
         if key in self.built:
             return self.built[key]
-        if key in self.in_progress:
-            raise AlloSyntaxError(f"kernel {callee.__name__!r} calls itself", call_loc,
-                                  "hardware has no call stack; write the recursion as a loop")
+        keys = [k for k, _ in self.in_progress]
+        if key in keys:
+            cycle = [name for _, name in self.in_progress[keys.index(key):]] + [callee.__name__]
+            raise AlloSyntaxError(f"kernel {callee.__name__!r} calls itself: {' -> '.join(cycle)}",
+                                  call_loc, "hardware has no call stack; write the recursion as a loop")
         if isinstance(callee, LocalKernel):
             source, env, py_func = callee.source, callee.env, None
         else:
@@ -58,7 +61,7 @@ class KernelRegistry:
         while unique in self.used_names:
             unique, n = f"{name}_{n}", n + 1
         self.used_names.add(unique)
-        self.in_progress.append(key)
+        self.in_progress.append((key, source.tree.name))
         try:
             builder = FunctionBuilder(source, env.child(params), self, unique, py_func)
             fn = builder.build()
@@ -91,14 +94,16 @@ class KernelRegistry:
         for tp, arg in zip(type_params, args):
             if not isinstance(tp, ast.TypeVar):
                 raise AlloTemplateError(f"template parameter {tp.name!r} of {name!r} must be a "
-                                        "plain type parameter", source.loc(tp))
+                                        "plain type parameter", source.loc(tp),
+                                        "write [T: (int32, float32)] or [M: int32]")
             constraint = None
             if tp.bound is not None:
                 try:
                     constraint = evaluate(tp.bound, env)
                 except NotConstant:
                     raise AlloTemplateError(f"cannot evaluate the bound of template parameter "
-                                            f"{tp.name!r}", source.loc(tp)) from None
+                                            f"{tp.name!r}", source.loc(tp),
+                                            "bound it by a type or a tuple of types") from None
             if isinstance(constraint, tuple):
                 if arg not in constraint:
                     raise AlloTemplateError(f"template parameter {tp.name!r} of {name!r} accepts "
@@ -138,6 +143,7 @@ def _caller_locals() -> dict:
 
 def parse_kernel(fn, instantiate=None) -> ir.Function:
     """The IR of kernel ``fn`` (a Python function), its template instantiated with ``instantiate``."""
+    fn = inspect.unwrap(fn) if callable(fn) else fn
     if not callable(fn) or not hasattr(fn, "__code__"):
         raise AlloTypeError(f"customize() needs a kernel function, got {fn!r}", caller_loc(),
                             "pass the Python function itself, e.g. allo.customize(gemm)")

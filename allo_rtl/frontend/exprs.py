@@ -4,6 +4,8 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import os
+import sysconfig
 import types as pytypes
 
 import numpy as np
@@ -44,6 +46,22 @@ class LocalKernel:
     def __init__(self, tree: ast.FunctionDef, source, env):
         self.tree, self.source, self.env = tree, source, env
         self.__name__ = tree.name
+
+
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(sysconfig.get_paths()[key]) + os.sep
+                             for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+
+
+def is_kernel_function(obj) -> bool:
+    """Whether a call of ``obj`` is a call of a kernel: a function defined in the kernel's body,
+    or a Python function of the user's (library functions count only when typed like kernels)."""
+    if isinstance(obj, LocalKernel):
+        return True
+    if not isinstance(obj, pytypes.FunctionType):
+        return False
+    if os.path.abspath(obj.__code__.co_filename).startswith(_LIBRARY_DIRS):
+        return any(isinstance(a, (T.AlloType, T.ArrayType)) for a in obj.__annotations__.values())
+    return True
 
 
 class ExprBuilder:
@@ -158,7 +176,8 @@ class ExprBuilder:
 
     def expr_Constant(self, node):
         if isinstance(node.value, str):
-            raise self.error(AlloTypeError, "strings are not values in kernels", node)
+            raise self.error(AlloTypeError, "strings are not values in kernels", node,
+                             "kernels compute on numbers; pass names and labels as keywords")
         return self.constant(node.value, node)
 
     def expr_Name(self, node):
@@ -209,7 +228,8 @@ class ExprBuilder:
         try:
             t = rule(operand.type)
         except rules.RuleError as e:
-            raise self.error(AlloTypeError, f"{e}, got {operand.type!r}", node) from None
+            raise self.error(AlloTypeError, f"{e}, got {operand.type!r}", node,
+                             "convert the operand with int(...) first") from None
         return ir.UnaryOp(t, self.loc(node), "neg" if rule is rules.neg else "invert", operand)
 
     def expr_BoolOp(self, node):
@@ -285,7 +305,8 @@ class ExprBuilder:
         """``(lo Expr, width)`` of a bit index or half-open bit slice."""
         if not T.is_fixed_or_int(operand_type):
             raise self.error(AlloTypeError, f"bit access needs an integer value, got "
-                             f"{operand_type!r}", node)
+                             f"{operand_type!r}", node, "bits of floats are not accessible; "
+                             "convert to an integer type first")
         if isinstance(slice_node, ast.Slice):
             if slice_node.step is not None or slice_node.lower is None or slice_node.upper is None:
                 raise self.error(AlloSyntaxError, "bit slices are written a[lo:hi]", node,
@@ -299,7 +320,8 @@ class ExprBuilder:
         else:
             lo, width = self.value(slice_node), 1
         if width < 1:
-            raise self.error(AlloIndexError, f"empty bit slice (width {width})", node)
+            raise self.error(AlloIndexError, f"empty bit slice (width {width})", node,
+                             "bit slices a[lo:hi] need lo < hi; hi is exclusive")
         if isinstance(lo, ir.Const) and not 0 <= lo.value <= operand_type.bits - width:
             raise self.error(AlloIndexError, f"bits [{lo.value}, {lo.value + width}) are out of "
                              f"range for {operand_type!r}", node,
@@ -330,14 +352,14 @@ class ExprBuilder:
                 args = self.const_value(func_node.slice)
                 if args is MISSING:
                     raise self.error(AlloTypeError, "template arguments must be constants",
-                                     func_node.slice)
+                                     func_node.slice, "write name[int32, 8](...) with types and numbers known before the kernel runs")
                 return base[0], args if isinstance(args, tuple) else (args,)
             return MISSING
         value = self.const_value(func_node)
         if value is MISSING:
             if isinstance(func_node, ast.Name):
                 if func_node.id in self.scope:
-                    raise self.error(AlloTypeError, f"{func_node.id!r} is not callable", func_node)
+                    raise self.error(AlloTypeError, f"{func_node.id!r} is not callable", func_node, "only kernels (typed Python functions) can be called")
                 raise self.unknown_name(func_node, func_node.id)
             return MISSING
         return value, ()
@@ -347,7 +369,7 @@ class ExprBuilder:
                 not node.args and self.const_value(node.func.value) is MISSING:
             operand = self.value(node.func.value)
             if not T.is_fixed_or_int(operand.type):
-                raise self.error(AlloTypeError, f".reverse() needs an integer, got {operand.type!r}", node)
+                raise self.error(AlloTypeError, f".reverse() needs an integer, got {operand.type!r}", node, "reverse the bits of an integer value")
             return ir.Reverse(operand.type, self.loc(node), operand)
         resolved = self.resolve_callee(node.func)
         if resolved is MISSING:
@@ -366,7 +388,7 @@ class ExprBuilder:
             return self.to_bool(operand) if target == T.bool else self.cast(operand, target)
         if callee in (builtins.range, markers.grid, markers.reduction):
             raise self.error(AlloSyntaxError, f"{ast.unparse(node.func)}(...) is only allowed as "
-                             "the iterable of a for loop", node)
+                             "the iterable of a for loop", node, "write: for i in range(N): ...")
         fn = self.kernel_for(callee, template_args, node)
         call = self.kernel_call(fn, node)
         if len(fn.result_types) != 1 or isinstance(fn.result_types[0], T.ArrayType):
@@ -383,7 +405,8 @@ class ExprBuilder:
 
     def single_arg(self, node):
         if len(node.args) != 1 or node.keywords:
-            raise self.error(AlloTypeError, f"{ast.unparse(node.func)}() takes one argument", node)
+            raise self.error(AlloTypeError, f"{ast.unparse(node.func)}() takes one argument", node,
+                             f"write {ast.unparse(node.func)}(x)")
         return node.args[0]
 
     def min_max(self, op, node):
@@ -397,7 +420,7 @@ class ExprBuilder:
         return ir.MinMax(t, self.loc(node), op, [self.cast(v, t) for v in values])
 
     def kernel_for(self, callee, template_args, node) -> ir.Function:
-        if isinstance(callee, LocalKernel) or isinstance(callee, pytypes.FunctionType):
+        if is_kernel_function(callee):
             return self.registry.function(callee, template_args, self.loc(node))
         name = getattr(callee, "__name__", type(callee).__name__)
         raise self.error(AlloTypeError, f"{name!r} is not a kernel: kernels can only call other "
@@ -410,16 +433,19 @@ class ExprBuilder:
         arg_nodes = list(node.args) + [None] * (len(fn.params) - len(node.args))
         if len(node.args) > len(fn.params):
             raise self.error(AlloTypeError, f"{fn.name}() takes {len(fn.params)} arguments, "
-                             f"got {len(node.args)}", node)
+                             f"got {len(node.args)}", node,
+                             f"{fn.name} takes ({', '.join(p.name for p in fn.params)})")
         for kw in node.keywords:
             if kw.arg not in by_name or arg_nodes[by_name[kw.arg]] is not None:
                 raise self.error(AlloTypeError, f"{fn.name}() got an unexpected or repeated "
-                                 f"argument {kw.arg!r}", node)
+                                 f"argument {kw.arg!r}", node,
+                                 f"{fn.name} takes ({', '.join(p.name for p in fn.params)})")
             arg_nodes[by_name[kw.arg]] = kw.value
         args = []
         for param, arg_node in zip(fn.params, arg_nodes):
             if arg_node is None:
-                raise self.error(AlloTypeError, f"{fn.name}() is missing argument {param.name!r}", node)
+                raise self.error(AlloTypeError, f"{fn.name}() is missing argument {param.name!r}",
+                                 node, f"{fn.name} takes ({', '.join(p.name for p in fn.params)})")
             arg = self.expr(arg_node)
             if isinstance(param, ir.Buffer):
                 if not isinstance(arg, ir.BufferRef) or arg.type != param.type:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-import textwrap
+import linecache
 
 from ..errors import AlloSyntaxError, SourceLoc, caller_loc
 
@@ -26,14 +26,21 @@ class KernelSource:
             raise AlloSyntaxError(
                 f"cannot read the source of kernel {getattr(fn, '__name__', fn)!r}", caller_loc(),
                 "define kernels in a .py file (not in an interactive prompt or with exec)") from e
-        text = "".join(lines)
-        dedented = textwrap.dedent(text)
-        indent = len(lines[0]) - len(lines[0].lstrip()) if dedented != text else 0
-        module = ast.parse(dedented)
+        # Remove the def's own indentation from the lines that have it; others (a comment or
+        # string content at column 0) stay as they are, which the parser accepts.
+        prefix = lines[0][:len(lines[0]) - len(lines[0].lstrip())]
+        indent = len(prefix)
+        text = "".join(line[indent:] if line.startswith(prefix) else line for line in lines)
+        try:
+            module = ast.parse(text)
+        except SyntaxError:
+            module = ast.Module(body=[], type_ignores=[])
         tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
+            line = fn.__code__.co_firstlineno
+            col = linecache.getline(file, line).find("lambda") + 1 or 1
             raise AlloSyntaxError(f"{getattr(fn, '__name__', fn)!r} is not defined with 'def'",
-                                  SourceLoc(file, first_line, 1), "write the kernel as a def statement")
+                                  SourceLoc(file, line, col), "write the kernel as a def statement")
         return cls(tree, file, first_line - 1, indent)
 
     def nested(self, tree: ast.FunctionDef) -> "KernelSource":

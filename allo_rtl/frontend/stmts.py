@@ -12,7 +12,7 @@ from ..errors import (AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeEr
 from ..ir import nodes as ir
 from . import markers
 from .consteval import MISSING, NotConstant, evaluate
-from .exprs import _BINOPS, ExprBuilder, LocalKernel
+from .exprs import _BINOPS, ExprBuilder, LocalKernel, is_kernel_function
 
 _UNSUPPORTED_STMTS = {
     "Try": ("try", "hardware has no exceptions; check conditions with if"),
@@ -63,7 +63,7 @@ class FunctionBuilder(ExprBuilder):
         except AlloTypeError as e:
             raise self.error(AlloTypeError, e.message, node, e.hint) from None
         except (TypeError, IndexError, KeyError) as e:
-            raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r}: {e}", node) from None
+            raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r}: {e}", node, "write a type such as int32, Fixed(16, 12) or int32[4, 8]") from None
         if not isinstance(t, (T.AlloType, T.ArrayType, T.StreamType)):
             raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
                              node, "write a type such as int32 or int32[4, 8]")
@@ -82,10 +82,11 @@ class FunctionBuilder(ExprBuilder):
 
     def signature(self):
         args = self.tree.args
-        extra = args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults
+        extra = (args.defaults + args.posonlyargs + [args.vararg] + args.kwonlyargs + [args.kwarg])
+        extra = [node for node in extra if node is not None]
         if extra:
             raise self.error(AlloSyntaxError, "kernel parameters must be plain positional "
-                             "parameters without defaults", self.tree,
+                             "parameters without defaults", extra[0],
                              "remove *args, **kwargs, keyword-only markers and default values")
         for a in args.args:
             if a.annotation is None:
@@ -96,7 +97,7 @@ class FunctionBuilder(ExprBuilder):
             if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                                and isinstance(t.elem, T.StreamType)):
                 raise self.error(UnsupportedError, "stream parameters come with dataflow "
-                                 "regions, which are not supported yet", a)
+                                 "regions, which are not supported yet", a, "pass arrays instead of streams for now")
             cls = ir.Buffer if isinstance(t, T.ArrayType) else ir.Var
             param = cls(a.arg, t, self.loc(a), "arg")
             self.fn.params.append(param)
@@ -144,7 +145,7 @@ class FunctionBuilder(ExprBuilder):
                              node, hint)
         method = getattr(self, f"stmt_{kind}", None)
         if method is None:
-            raise self.error(AlloSyntaxError, f"unsupported statement {kind}", node)
+            raise self.error(AlloSyntaxError, f"unsupported statement {kind}", node, "kernels use assignments, for, while, if and calls")
         return method(node)
 
     def stmt_Pass(self, node):
@@ -157,17 +158,13 @@ class FunctionBuilder(ExprBuilder):
     def stmt_Expr(self, node):
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return []  # a docstring
-        if isinstance(node.value, ast.Call) and not isinstance(node.value.func, ast.Attribute):
-            resolved = self.resolve_callee(node.value.func)
-            callee = resolved[0] if resolved is not MISSING else None
-            if isinstance(callee, LocalKernel) or callable(callee) and hasattr(callee, "__code__") \
-                    and callee not in (markers.grid, markers.reduction):
-                fn = self.kernel_for(callee, resolved[1], node.value)
-                return [ir.CallStmt(self.loc(node), fn, self.kernel_call(fn, node.value), [])]
+        if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
+            fn = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
+            return [ir.CallStmt(self.loc(node), fn, self.kernel_call(fn, node.value), [])]
         if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and \
                 node.value.func.attr in ("put", "get"):
             raise self.error(UnsupportedError, "streams come with dataflow regions, which are "
-                             "not supported yet", node)
+                             "not supported yet", node, "run kernels without streams for now")
         self.expr(node.value)  # reports unsupported constructs precisely
         raise self.error(AlloSyntaxError, "this expression has no effect", node,
                          "assign its value to a variable or an array element")
@@ -177,7 +174,7 @@ class FunctionBuilder(ExprBuilder):
         existing = self.scope.get(name)
         if existing is not None:
             if isinstance(existing, ir.Var) and existing.kind == "loop":
-                raise self.error(AlloTypeError, f"cannot redeclare loop variable {name!r}", node)
+                raise self.error(AlloTypeError, f"cannot redeclare loop variable {name!r}", node, "use a new name for the variable")
             if getattr(existing, "type", None) != t:
                 raise self.error(AlloTypeError, f"{name!r} is already declared as "
                                  f"{getattr(existing, 'type', 'a kernel')!r}, cannot redeclare it "
@@ -202,12 +199,12 @@ class FunctionBuilder(ExprBuilder):
     def stmt_AnnAssign(self, node):
         if not isinstance(node.target, ast.Name):
             raise self.error(AlloSyntaxError, "only a plain name can be declared with a type",
-                             node.target)
+                             node.target, "declare a variable: x: int32 = 0")
         t = self.resolve_type(node.annotation, f"the type of {node.target.id!r}")
         if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                            and isinstance(t.elem, T.StreamType)):
             raise self.error(UnsupportedError, "streams come with dataflow regions, which are not "
-                             "supported yet", node)
+                             "supported yet", node, "run kernels without streams for now")
         if isinstance(t, T.ArrayType):
             if node.value is not None and isinstance(node.value, ast.Call):
                 buffer = self.declare(node.target.id, t, node)
@@ -237,11 +234,11 @@ class FunctionBuilder(ExprBuilder):
         if isinstance(value, np.ndarray):
             if value.shape != t.shape:
                 raise self.error(AlloTypeError, f"initial value has shape {value.shape}, the "
-                                 f"array {t!r}", value_node)
+                                 f"array {t!r}", value_node, "give a numpy array of exactly the declared shape")
             return np.vectorize(lambda v: self.raw_of(v, t.elem, value_node), otypes=[object])(value)
         if isinstance(value, (bool, int, float, np.generic)):
             return self.raw_of(value, t.elem, value_node)
-        raise self.error(AlloTypeError, f"cannot initialise {t!r} with {value!r}", value_node)
+        raise self.error(AlloTypeError, f"cannot initialise {t!r} with {value!r}", value_node, "initialise arrays with a number or a numpy array of the same shape")
 
     def raw_of(self, value, t: T.AlloType, node):
         """A compile-time Python number as a raw value of ``t`` (cast semantics of ir/nodes.py)."""
@@ -277,18 +274,18 @@ class FunctionBuilder(ExprBuilder):
         if isinstance(call.func, ast.Attribute):
             return False
         resolved = self.resolve_callee(call.func)
-        callee = resolved[0] if resolved is not MISSING else None
-        return isinstance(callee, LocalKernel) or (
-            hasattr(callee, "__code__") and callee not in (markers.grid, markers.reduction))
+        return resolved is not MISSING and is_kernel_function(resolved[0]) and \
+            resolved[0] not in (markers.grid, markers.reduction)
 
     def assign_to(self, target, value: ir.Expr, node) -> list:
         if isinstance(target, ast.Name):
             existing = self.scope.get(target.id)
             if isinstance(value, ir.BufferRef):
+                what = ("array " if isinstance(existing, ir.Buffer) else
+                        "scalar " if existing is not None else "new variable ")
                 raise self.error(AlloTypeError if not isinstance(existing, ir.Buffer) else
                                  UnsupportedError, f"cannot assign array {value.buffer.name!r} to "
-                                 f"{'scalar ' if not isinstance(existing, ir.Buffer) else ''}"
-                                 f"{target.id!r}", node.value if hasattr(node, "value") else node,
+                                 f"{what}{target.id!r}", node.value if hasattr(node, "value") else node,
                                  "copy arrays element by element in a loop")
             if existing is None:
                 var = self.declare(target.id, value.type, node)
@@ -302,7 +299,7 @@ class FunctionBuilder(ExprBuilder):
                              target, f"index it: {target.id}[...] = value")
         if isinstance(target, ast.Subscript):
             return [self.store(target, value, node)]
-        raise self.error(AlloSyntaxError, f"cannot assign to {ast.unparse(target)!r}", target)
+        raise self.error(AlloSyntaxError, f"cannot assign to {ast.unparse(target)!r}", target, "assign to a variable, an array element or bits of them")
 
     def store(self, target: ast.Subscript, value: ir.Expr, node) -> ir.Stmt:
         value = self.scalar(value)
@@ -321,7 +318,7 @@ class FunctionBuilder(ExprBuilder):
                                  "give one index per dimension")
             return ir.Store(self.loc(node), buffer, element.indices, self.cast(value, buffer.elem))
         if isinstance(base, ir.VarRef) and base.var.kind == "loop":
-            raise self.error(AlloTypeError, f"cannot assign to loop variable {base.var.name!r}", target)
+            raise self.error(AlloTypeError, f"cannot assign to loop variable {base.var.name!r}", target, "use another variable")
         if not isinstance(base, (ir.VarRef, ir.Load)):
             raise self.error(AlloSyntaxError, f"cannot assign to bits of {ast.unparse(target.value)!r}",
                              target, "assign bits of a variable or of an array element")
@@ -341,7 +338,7 @@ class FunctionBuilder(ExprBuilder):
             if isinstance(rtype, T.ArrayType):
                 if not isinstance(target, ast.Name):
                     raise self.error(AlloTypeError, f"an array result {rtype!r} must be assigned "
-                                     "to an array name", target)
+                                     "to an array name", target, "write: name = kernel(...)")
                 existing = self.scope.get(target.id)
                 if existing is None:
                     buffer = self.declare(target.id, rtype, target)
@@ -349,7 +346,8 @@ class FunctionBuilder(ExprBuilder):
                 elif not isinstance(existing, ir.Buffer) or existing.type != rtype:
                     raise self.error(AlloTypeError, f"kernel {fn.name!r} returns {rtype!r}, "
                                      f"which cannot be assigned to {target.id!r} "
-                                     f"({getattr(existing, 'type', '?')!r})", target)
+                                     f"({getattr(existing, 'type', '?')!r})", target,
+                                     "assign it to a new name or an array of that type")
                 else:
                     buffer = existing
                 call_targets.append(buffer)
@@ -362,7 +360,7 @@ class FunctionBuilder(ExprBuilder):
     def stmt_AugAssign(self, node):
         op_name = type(node.op)
         if op_name not in _BINOPS:
-            raise self.error(AlloSyntaxError, f"unsupported operator {op_name.__name__}=", node)
+            raise self.error(AlloSyntaxError, f"unsupported operator {op_name.__name__}=", node, "write the operation out: x = x op y")
         current = self.expr(node.target)
         if isinstance(node.target, ast.Name) and not isinstance(current, ir.VarRef):
             raise self.error(AlloTypeError, f"cannot update {node.target.id!r} in place", node,
@@ -377,13 +375,15 @@ class FunctionBuilder(ExprBuilder):
 
     def stmt_While(self, node):
         if node.orelse:
-            raise self.error(AlloSyntaxError, "while ... else is not supported", node)
+            raise self.error(AlloSyntaxError, "while ... else is not supported", node,
+                             "put the else branch's statements after the loop")
         cond = self.to_bool(self.value(node.test))
         return [ir.While(self.loc(node), cond, self.block(node.body))]
 
     def stmt_For(self, node):
         if node.orelse:
-            raise self.error(AlloSyntaxError, "for ... else is not supported", node)
+            raise self.error(AlloSyntaxError, "for ... else is not supported", node,
+                             "loops have no break here, so put the else branch after the loop")
         it = node.iter
         kind = None
         if isinstance(it, ast.Call):
@@ -395,7 +395,7 @@ class FunctionBuilder(ExprBuilder):
                              "loop over range(...), allo.grid(...) or allo.reduction(...)")
         names = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
         if not all(isinstance(n, ast.Name) for n in names):
-            raise self.error(AlloSyntaxError, "loop variables must be plain names", node.target)
+            raise self.error(AlloSyntaxError, "loop variables must be plain names", node.target, "write: for i, j in allo.grid(N, M)")
         if kind == "range":
             return [self.range_loop(node, names, it)]
         return [self.band_loop(node, names, it, kind)]
@@ -403,13 +403,13 @@ class FunctionBuilder(ExprBuilder):
     def loop_bound(self, arg_node) -> ir.Expr:
         e = self.value(arg_node)
         if not T.is_integer(e.type):
-            raise self.error(AlloTypeError, f"loop bounds must be integers, got {e.type!r}", arg_node)
+            raise self.error(AlloTypeError, f"loop bounds must be integers, got {e.type!r}", arg_node, "convert the bound with int(...)")
         return e
 
     def range_loop(self, node, names, it):
         if len(names) != 1 or it.keywords or not 1 <= len(it.args) <= 3:
             raise self.error(AlloSyntaxError, "range() takes 1 to 3 arguments and one loop "
-                             "variable", it)
+                             "variable", it, "write range(hi), range(lo, hi) or range(lo, hi, step)")
         bounds = [self.loop_bound(a) for a in it.args]
         lo = bounds[0] if len(bounds) > 1 else ir.Const(T.index, self.loc(it), 0)
         hi = bounds[1] if len(bounds) > 1 else bounds[0]
@@ -428,11 +428,12 @@ class FunctionBuilder(ExprBuilder):
         for kw in it.keywords:
             if kw.arg != "name" or not isinstance(self.const_value(kw.value), str):
                 raise self.error(AlloSyntaxError, f"allo.{kind}() accepts only name='...' as a "
-                                 "keyword", kw.value)
+                                 "keyword", kw.value, "write allo.grid(N, M, name='band')")
             band = self.const_value(kw.value)
         if len(names) != len(it.args):
             raise self.error(AlloSyntaxError, f"allo.{kind}() with {len(it.args)} extents needs "
-                             f"{len(it.args)} loop variables, got {len(names)}", node.target)
+                             f"{len(it.args)} loop variables, got {len(names)}", node.target,
+                             "give one loop variable per extent: for i, j in allo.grid(N, M)")
         extents = [self.loop_bound(a) for a in it.args]
         if band is None:
             band = f"S_{'_'.join(n.id for n in names)}_{self.band_counter}"
@@ -465,7 +466,7 @@ class FunctionBuilder(ExprBuilder):
     def stmt_Return(self, node):
         results = self.fn.result_types
         parts = [] if node.value is None else (
-            node.value.elts if isinstance(node.value, ast.Tuple) and len(results) != 1 else [node.value])
+            node.value.elts if isinstance(node.value, ast.Tuple) else [node.value])
         if len(parts) != len(results):
             raise self.error(AlloTypeError, f"return type mismatch: kernel {self.fn.name!r} "
                              f"declares {len(results)} result(s) "

@@ -1,6 +1,7 @@
 """The Schedule: a kernel's IR, the handles of its loops and buffers, and its builds."""
 from __future__ import annotations
 
+import difflib
 import enum
 import sys
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from ..ir.printer import format_function
 
 INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
 LATER_TARGETS = ("rtl", "verilog", "amaranth")
+ALLO_PRIMITIVES = ("split", "reorder", "fuse", "unroll", "pipeline", "partition", "reshape",
+                   "buffer_at", "reuse_at", "compute_at", "compose", "to", "dataflow")
 
 
 class Partition(enum.IntEnum):
@@ -160,7 +163,19 @@ class Schedule:
         """``s.C``: a buffer of the top function."""
         if name.startswith("_") or name == "top":
             raise AttributeError(name)
-        return self.buffer(name)
+        buffers = self.top.buffers
+        if name in buffers:
+            return BufferHandle(self.top.name, name, buffers[name])
+        if name in ALLO_PRIMITIVES:
+            raise UnsupportedError(f"schedule primitive {name!r} is not implemented yet",
+                                   caller_loc(), "the interpreter gives the same results "
+                                   "without it; build the kernel unscheduled for now")
+        methods = [m for m in dir(type(self)) if not m.startswith("_")]
+        close = difflib.get_close_matches(name, methods + list(buffers), n=1)
+        raise _UnknownName(f"unknown buffer {name!r} (nor a schedule method) in function "
+                           f"{self.top.name!r}", caller_loc(),
+                           f"did you mean {close[0]!r}?" if close else
+                           f"buffers there: {', '.join(sorted(buffers))}")
 
     # -- printing ----------------------------------------------------------------------------
     def __str__(self) -> str:
@@ -176,7 +191,8 @@ class Schedule:
         if target in INTERP_TARGETS:
             if options:
                 raise ScheduleError(f"build(target={target!r}) takes no options, got "
-                                    f"{', '.join(options)}", caller_loc())
+                                    f"{', '.join(options)}", caller_loc(),
+                                    "call build() or build(target='interp')")
             from ..interp import build_interpreter
             return build_interpreter(self.top)
         if target in LATER_TARGETS:
