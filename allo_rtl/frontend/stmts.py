@@ -44,6 +44,7 @@ class FunctionBuilder(ExprBuilder):
         self.scope: dict = {}
         self.tree = source.tree
         self.band_counter = 0
+        self.band_stack: list = []
         loc = self.loc(self.tree)
         self.fn = ir.Function(name, [], [], [], loc, py_func=py_func)
 
@@ -400,6 +401,14 @@ class FunctionBuilder(ExprBuilder):
             return [self.range_loop(node, names, it)]
         return [self.band_loop(node, names, it, kind)]
 
+    def band_of(self, names) -> str:
+        """The band of an unnamed loop: its enclosing loop's, or a new one named as Allo does."""
+        if self.band_stack:
+            return self.band_stack[-1]
+        band = f"S_{'_'.join(n.id for n in names)}_{self.band_counter}"
+        self.band_counter += 1
+        return band
+
     def loop_bound(self, arg_node) -> ir.Expr:
         e = self.value(arg_node)
         if not T.is_integer(e.type):
@@ -419,8 +428,7 @@ class FunctionBuilder(ExprBuilder):
                 raise self.error(AlloTypeError, "the step of range() must be a nonzero constant",
                                  it.args[2], "hardware loop counters step by a fixed amount")
             step = bounds[2].value
-        band = f"S_{names[0].id}_{self.band_counter}"
-        self.band_counter += 1
+        band = self.band_of([names[0]])
         return self.loop(names[0], lo, hi, step, band, "range", node.body, node)
 
     def band_loop(self, node, names, it, kind):
@@ -435,9 +443,7 @@ class FunctionBuilder(ExprBuilder):
                              f"{len(it.args)} loop variables, got {len(names)}", node.target,
                              "give one loop variable per extent: for i, j in allo.grid(N, M)")
         extents = [self.loop_bound(a) for a in it.args]
-        if band is None:
-            band = f"S_{'_'.join(n.id for n in names)}_{self.band_counter}"
-            self.band_counter += 1
+        band = band or self.band_of(names)
 
         def nest(level):
             zero = ir.Const(T.index, self.loc(it), 0)
@@ -454,9 +460,11 @@ class FunctionBuilder(ExprBuilder):
                              f"{getattr(existing, 'type', 'a kernel')!r}", name_node, "use a new name")
         var = ir.Var(name, T.index, self.loc(name_node), "loop")
         self.scope[name] = var
+        self.band_stack.append(band)
         try:
             body = make_body() if make_body else self.block(body_nodes)
         finally:
+            self.band_stack.pop()
             if existing is None:
                 del self.scope[name]
             else:
