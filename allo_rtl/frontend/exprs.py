@@ -14,6 +14,7 @@ from .. import types as T
 from ..errors import (AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeError,
                       UnsupportedError)
 from ..ir import nodes as ir
+from ..ir.affine import constant_difference
 from . import markers, typing as rules
 from .consteval import MISSING, NotConstant, evaluate
 
@@ -312,11 +313,10 @@ class ExprBuilder:
                 raise self.error(AlloSyntaxError, "bit slices are written a[lo:hi]", node,
                                  "give both bounds, no step: hi is exclusive")
             lo, hi = self.value(slice_node.lower), self.value(slice_node.upper)
-            width = self.binop("sub", hi, lo, node)
-            if not isinstance(width, ir.Const):
+            width = constant_difference(hi, lo)
+            if width is None:
                 raise self.error(AlloTypeError, "the width of a bit slice must be a constant",
-                                 node, "write a[i:i + 4] with constant bounds")
-            width = width.value
+                                 node, "write a[lo:hi] with hi - lo fixed, e.g. a[i:i + 4]")
         else:
             lo, width = self.value(slice_node), 1
         if width < 1:

@@ -187,15 +187,31 @@ class FunctionBuilder(ExprBuilder):
         self.fn.locals[name] = obj
         return obj
 
-    def temporary(self, base: str, t, node) -> ir.Var:
-        """A compiler-made local scalar, named apart from the user's names."""
+    def temporary(self, base: str, t, node):
+        """A compiler-made local (Var, or Buffer for an array type), named apart from the user's."""
         name, n = base, 0
         while name in self.fn.locals or name in self.scope:
             n += 1
             name = f"{base}_{n}"
-        var = ir.Var(name, t, self.loc(node), "local")
+        cls = ir.Buffer if isinstance(t, T.ArrayType) else ir.Var
+        var = cls(name, t, self.loc(node), "local")
         self.fn.locals[name] = var
         return var
+
+    def return_call(self, callee: ir.Function, node: ast.Return) -> list:
+        """``return kernel(...)`` where the kernel returns arrays or several values."""
+        if callee.result_types != self.fn.result_types:
+            raise self.error(AlloTypeError, f"return type mismatch: kernel {self.fn.name!r} "
+                             f"declares {self.describe_results(self.fn)}, {callee.name!r} returns "
+                             f"{self.describe_results(callee)}", node.value,
+                             "match the return annotation")
+        temps = [self.temporary(f"{callee.name}_result{i}", t, node)
+                 for i, t in enumerate(callee.result_types)]
+        loc = self.loc(node)
+        decls = [ir.Decl(loc, t, None) for t in temps if isinstance(t, ir.Buffer)]
+        refs = [(ir.BufferRef if isinstance(t, ir.Buffer) else ir.VarRef)(t.type, loc, t) for t in temps]
+        call = ir.CallStmt(loc, callee, self.kernel_call(callee, node.value), temps)
+        return decls + [call, ir.Return(loc, refs)]
 
     def stmt_AnnAssign(self, node):
         if not isinstance(node.target, ast.Name):
@@ -472,6 +488,10 @@ class FunctionBuilder(ExprBuilder):
         return ir.For(self.loc(node), var, lo, hi, step, body, name, band, kind)
 
     def stmt_Return(self, node):
+        if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
+            callee = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
+            if len(callee.result_types) != 1 or isinstance(callee.result_types[0], T.ArrayType):
+                return self.return_call(callee, node)
         results = self.fn.result_types
         parts = [] if node.value is None else (
             node.value.elts if isinstance(node.value, ast.Tuple) else [node.value])
