@@ -11,8 +11,8 @@ import types as pytypes
 import numpy as np
 
 from .. import types as T
-from ..errors import (AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeError,
-                      UnsupportedError)
+from ..errors import AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeError
+from ..floats import rounder
 from ..ir import nodes as ir
 from ..ir.affine import constant_difference
 from . import markers, typing as rules
@@ -105,20 +105,7 @@ class ExprBuilder:
 
     @staticmethod
     def round_float(value: float, t: T.Float) -> float:
-        fmt = {32: "f", 16: "e"}.get(t.bits) if t.name != "bfloat16" else "f"
-        if t.bits == 64:
-            return value
-        import struct
-        try:
-            value = struct.unpack(fmt, struct.pack(fmt, value))[0]
-        except OverflowError:
-            return float("inf") if value > 0 else float("-inf")
-        if t.name == "bfloat16":  # round the float32 pattern to nearest even at 16 bits
-            bits = struct.unpack("<I", struct.pack("<f", value))[0]
-            if (bits & 0x7F800000) != 0x7F800000:
-                bits += 0x7FFF + ((bits >> 16) & 1)
-            value = struct.unpack("<f", struct.pack("<I", bits & 0xFFFF0000))[0]
-        return value
+        return rounder(t.name)(value)
 
     def name(self, node: ast.Name) -> ir.Expr:
         target = self.scope.get(node.id)

@@ -7,8 +7,7 @@ import math
 import numpy as np
 
 from .. import types as T
-from ..errors import (AlloIndexError, AlloNameError, AlloSyntaxError, AlloTypeError,
-                      UnsupportedError)
+from ..errors import AlloIndexError, AlloSyntaxError, AlloTypeError, UnsupportedError
 from ..ir import nodes as ir
 from . import markers
 from .consteval import MISSING, NotConstant, evaluate

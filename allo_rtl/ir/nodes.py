@@ -8,8 +8,9 @@ Semantics (shared by every consumer; the interpreter is their reference):
 * Integer and fixed-point values are exact *raw* integers: a value ``v`` of ``Fixed(w, f)`` is
   held as ``v * 2**f``. Float values are IEEE values of their format.
 * The frontend makes operand types explicit with ``Cast`` nodes, following Allo's typing rules:
-  the operands of ``add sub and or xor mod``, of ``Compare``, ``Select`` and ``MinMax`` all have
-  the node's operand type (``operand_type``), so these act on raw integers of one scale; the
+  the operands of ``add sub and or xor mod`` have the node's type, and the operands of
+  ``Compare``, ``Select`` and ``MinMax`` have one common type, so these act on raw integers of
+  one scale; the
   operands of ``mul`` keep their types (the raw product has scale ``f1 + f2``, which is the
   result's); the operands of ``div floordiv`` keep their types (see ``BinOp``); a float operation
   has both operands cast to its float result type. Stored values are cast to the storage type.
@@ -24,6 +25,11 @@ Semantics (shared by every consumer; the interpreter is their reference):
   Fixed-point ``div`` and ``floordiv`` give ``trunc``/``floor`` of the exact quotient at the
   result's scale.
 * ``and``/``or`` (``BoolOp``) and ``Select`` evaluate lazily, left to right, as Python does.
+* Float division by zero, ``mod`` and ``floordiv`` follow IEEE 754 (C's ``fmod``, floor of the
+  rounded quotient); ``min``/``max`` give NaN when any operand is NaN; ``index`` arithmetic and
+  casts to ``index`` are exact (an index that leaves an array's bounds is an error instead).
+* A ``CallStmt`` target has exactly its result's type: the frontend assigns scalar results
+  through temporaries and casts from there.
 """
 from __future__ import annotations
 
@@ -32,6 +38,13 @@ from typing import Iterator, Union
 
 from ..errors import SourceLoc
 from ..types import AlloType, ArrayType
+
+__all__ = [
+    "Var", "Buffer", "Expr", "Const", "VarRef", "BufferRef", "Load", "BinOp", "UnaryOp",
+    "Compare", "BoolOp", "Not", "Select", "MinMax", "Abs", "Cast", "BitRead", "Reverse",
+    "CallExpr", "Stmt", "Assign", "Store", "BitStore", "Decl", "For", "While", "If", "CallStmt",
+    "Return", "Function", "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
+]
 
 # ---------------------------------------------------------------------------------------------
 # Storage
@@ -431,11 +444,12 @@ def walk_stmts(body: list) -> Iterator[Stmt]:
 
 
 def walk_expr(expr: Expr) -> Iterator[Expr]:
-    """``expr`` and its sub-expressions, parents first."""
-    yield expr
-    for child in expr.children():
-        if child is not None:
-            yield from walk_expr(child)
+    """``expr`` and its sub-expressions, parents first (iterative: expressions can be deep)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in reversed(node.children()) if child is not None)
 
 
 def all_functions(top: Function) -> list:
