@@ -264,30 +264,35 @@ class ExprBuilder:
     def subscript(self, node: ast.Subscript):
         """Resolve ``base[...]``: an array element (Load), a partially indexed array
         ``(buffer, indices)``, or a bit read of a scalar."""
-        if isinstance(node.value, ast.Subscript):
-            base = self.subscript(node.value)
-        else:
-            base = self.expr(node.value)
-            if isinstance(base, ir.BufferRef):
-                base = (base.buffer, [])
+        base = self.subscript_base(node.value)
         if isinstance(base, tuple):
-            buffer, indices = base
-            new = self.index_exprs(node.slice)
-            indices = indices + new
-            rank = len(buffer.shape)
-            if len(indices) > rank:
-                raise self.error(AlloIndexError, f"{buffer.name!r} has {rank} dimension"
-                                 f"{'s' if rank > 1 else ''}, indexed with {len(indices)} indices",
-                                 node, f"write {buffer.name}[{', '.join('i%d' % d for d in range(rank))}]")
-            for d, e in enumerate(indices):
-                if isinstance(e, ir.Const) and not 0 <= e.value < buffer.shape[d]:
-                    raise self.error(AlloIndexError, f"index {e.value} is out of bounds for "
-                                     f"dimension {d} of {buffer.name!r} (size {buffer.shape[d]})",
-                                     node, f"valid indices are 0 to {buffer.shape[d] - 1}")
-            if len(indices) < rank:
-                return (buffer, indices)
-            return ir.Load(buffer.elem, self.loc(node), buffer, indices)
+            return self.index_into(base, node)
         return self.bit_read(self.scalar(base), node)
+
+    def subscript_base(self, node):
+        """What a subscript applies to: ``(buffer, indices so far)`` for arrays, else an Expr."""
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        base = self.expr(node)
+        return (base.buffer, []) if isinstance(base, ir.BufferRef) else base
+
+    def index_into(self, base: tuple, node: ast.Subscript):
+        """``buffer[indices..., node's indices]``: a Load, or a still partial ``(buffer, indices)``."""
+        buffer, indices = base
+        indices = indices + self.index_exprs(node.slice)
+        rank = len(buffer.shape)
+        if len(indices) > rank:
+            raise self.error(AlloIndexError, f"{buffer.name!r} has {rank} dimension"
+                             f"{'s' if rank > 1 else ''}, indexed with {len(indices)} indices",
+                             node, f"write {buffer.name}[{', '.join('i%d' % d for d in range(rank))}]")
+        for d, e in enumerate(indices):
+            if isinstance(e, ir.Const) and not 0 <= e.value < buffer.shape[d]:
+                raise self.error(AlloIndexError, f"index {e.value} is out of bounds for "
+                                 f"dimension {d} of {buffer.name!r} (size {buffer.shape[d]})",
+                                 node, f"valid indices are 0 to {buffer.shape[d] - 1}")
+        if len(indices) < rank:
+            return (buffer, indices)
+        return ir.Load(buffer.elem, self.loc(node), buffer, indices)
 
     def bit_range(self, operand_type, slice_node, node):
         """``(lo Expr, width)`` of a bit index or half-open bit slice."""

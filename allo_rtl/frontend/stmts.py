@@ -319,15 +319,10 @@ class FunctionBuilder(ExprBuilder):
 
     def store(self, target: ast.Subscript, value: ir.Expr, node) -> ir.Stmt:
         value = self.scalar(value)
-        if isinstance(target.value, ast.Subscript):
-            base = self.subscript(target.value)
-        else:
-            base = self.expr(target.value)
-            if isinstance(base, ir.BufferRef):
-                base = (base.buffer, [])
+        base = self.subscript_base(target.value)
         if isinstance(base, tuple):
-            buffer, indices = base
-            element = self.subscript(target)
+            buffer = base[0]
+            element = self.index_into(base, target)
             if isinstance(element, tuple):
                 raise self.error(AlloIndexError, f"{buffer.name!r} has {len(buffer.shape)} "
                                  f"dimensions, indexed with {len(element[1])}", target,
