@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import AlloTypeError
+from ..errors import AlloTypeError, caller_loc
 from ..types import Fixed, Float, Index, UFixed, UInt, is_fixed_or_int
 from ..floats import rounder
 from .runtime import float_to_raw, int_to_float
@@ -65,7 +65,8 @@ def _number(v, what):
         return float(v)
     if isinstance(v, Fraction):
         return v
-    raise AlloTypeError(f"{what}: expected a number, got {type(v).__name__}")
+    raise AlloTypeError(f"{what}: expected a number, got {type(v).__name__}", caller_loc(),
+                        "pass a Python or numpy number")
 
 
 def scalar_to_raw(v, t, what: str = "value"):
@@ -110,7 +111,8 @@ def array_to_raw(arr: np.ndarray, t) -> list:
             return values
         return [t.wrap(x) for x in values]
     if kind not in "iufO":
-        raise AlloTypeError(f"cannot convert an array of dtype {arr.dtype} to {t!r}")
+        raise AlloTypeError(f"cannot convert an array of dtype {arr.dtype} to {t!r}", caller_loc(),
+                            "pass an array of numbers (integer, unsigned, float or object dtype)")
     return [scalar_to_raw(x, t) for x in flat.tolist()]
 
 

@@ -100,7 +100,8 @@ class FunctionCompiler(AccessMixin, ExprMixin):
         return self.sites.add(what, None, node.loc)
 
     def unsupported(self, node, message: str):
-        raise UnsupportedError(message, getattr(node, "loc", None))
+        raise UnsupportedError(message, getattr(node, "loc", None),
+                               "split the expression or the nest into smaller kernels")
 
     # ------------------------------------------------------------------------------ functions
 

@@ -32,22 +32,28 @@ class InterpModule:
         where = f"{self.top.name}()"
         if len(args) > len(params):
             raise AlloTypeError(f"{where} takes {len(params)} argument(s), got {len(args) + len(kwargs)}",
-                                self.top.loc)
+                                self.top.loc, self._signature())
         values = list(args) + [None] * (len(params) - len(args))
         given = [True] * len(args) + [False] * (len(params) - len(args))
         index = {p.name: k for k, p in enumerate(params)}
         for name, v in kwargs.items():
             k = index.get(name)
             if k is None:
-                raise AlloTypeError(f"{where} has no parameter named '{name}'", self.top.loc)
+                raise AlloTypeError(f"{where} has no parameter named '{name}'", self.top.loc,
+                                    self._signature())
             if given[k]:
-                raise AlloTypeError(f"{where} got two values for parameter '{name}'", params[k].loc)
+                raise AlloTypeError(f"{where} got two values for parameter '{name}'", params[k].loc,
+                                    self._signature())
             values[k], given[k] = v, True
         for p, ok in zip(params, given):
             if not ok:
                 raise AlloTypeError(f"{where}: missing argument for parameter '{p.name}' "
-                                    f"(expected {p.type!r}, got nothing)", p.loc)
+                                    f"(expected {p.type!r}, got nothing)", p.loc, self._signature())
         return values
+
+    def _signature(self) -> str:
+        params = ", ".join(f"{p.name}: {p.type!r}" for p in self.top.params)
+        return f"the kernel is {self.top.name}({params})"
 
     def __call__(self, *args, **kwargs):
         values = self._bind(args, kwargs)
@@ -56,17 +62,20 @@ class InterpModule:
             if isinstance(p, ir.Buffer):
                 if not isinstance(v, np.ndarray):
                     raise AlloTypeError(f"argument '{p.name}': expected a numpy array {p.type!r} of shape "
-                                        f"{p.shape}, got {type(v).__name__}", p.loc)
+                                        f"{p.shape}, got {type(v).__name__}", p.loc,
+                                        f"pass np.zeros({tuple(p.shape)}) or similar")
                 if v.shape != tuple(p.shape):
                     raise AlloTypeError(f"argument '{p.name}': expected shape {tuple(p.shape)} ({p.type!r}), "
-                                        f"got shape {v.shape}", p.loc)
+                                        f"got shape {v.shape}", p.loc,
+                                        "the kernel's arrays have fixed shapes; reshape the argument")
                 lst = array_to_raw(v, p.elem)
                 arrays.append((p, v, lst, None if v.flags.writeable else list(lst)))
                 raw_args.append(lst)
             else:
                 if isinstance(v, np.ndarray) or not isinstance(v, (int, float, Fraction, np.number, np.bool_)):
                     got = f"an array of shape {v.shape}" if isinstance(v, np.ndarray) else type(v).__name__
-                    raise AlloTypeError(f"argument '{p.name}': expected a scalar {p.type!r}, got {got}", p.loc)
+                    raise AlloTypeError(f"argument '{p.name}': expected a scalar {p.type!r}, got {got}",
+                                    p.loc, "pass a Python or numpy number")
                 raw_args.append(scalar_to_raw(v, p.type, f"argument '{p.name}'"))
         result = self._fn(*raw_args)
         outs = self._results(result)
@@ -76,7 +85,7 @@ class InterpModule:
             if original is not None:
                 if lst != original:
                     raise AlloRuntimeError(f"the kernel writes to array argument '{p.name}', "
-                                           "which is read-only", p.loc)
+                                           "which is read-only", p.loc, "pass a writeable array (arr.copy())")
                 continue
             updates.append((arr, raw_to_array(lst, p.elem, p.shape)))
         for arr, new in updates:

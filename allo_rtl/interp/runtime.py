@@ -101,7 +101,8 @@ def make_error_helpers(sites: Sites) -> dict:
         return off
 
     def _zero(site):
-        raise AlloRuntimeError(f"{items[site][0]} by zero", items[site][2])
+        raise AlloRuntimeError(f"{items[site][0]} by zero", items[site][2],
+                               hint="guard the division with an if on the divisor")
 
     def _div(a, b, site):
         """Integer division truncating toward zero."""
