@@ -97,15 +97,11 @@ class ExprBuilder:
         if isinstance(value, (bool, int, float)):
             t = rules.constant_type(value)
             if isinstance(t, T.Float):
-                value = self.round_float(float(value), t)
+                value = rounder(t.name)(float(value))
             return ir.Const(t, self.loc(node), int(value) if isinstance(value, bool) else value)
         raise self.error(AlloTypeError, f"{ast.unparse(node)!r} is a {type(value).__name__}, "
                          "not a number", node,
                          "kernels compute on numbers, arrays and calls of other kernels")
-
-    @staticmethod
-    def round_float(value: float, t: T.Float) -> float:
-        return rounder(t.name)(value)
 
     def name(self, node: ast.Name) -> ir.Expr:
         target = self.scope.get(node.id)
@@ -133,7 +129,7 @@ class ExprBuilder:
             if isinstance(t, T.Index) or t.raw_min <= raw <= t.raw_max:
                 return ir.Const(t, expr.loc, raw)
         if isinstance(expr, ir.Const) and isinstance(expr.type, T.Float) and isinstance(t, T.Float):
-            return ir.Const(t, expr.loc, self.round_float(expr.value, t))
+            return ir.Const(t, expr.loc, rounder(t.name)(expr.value))
         return ir.Cast(t, expr.loc, expr)
 
     def to_bool(self, expr: ir.Expr) -> ir.Expr:

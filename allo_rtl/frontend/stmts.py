@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import types as T
 from ..errors import AlloIndexError, AlloSyntaxError, AlloTypeError, UnsupportedError
+from ..floats import rounder
 from ..ir import nodes as ir
 from . import markers
 from .consteval import MISSING, NotConstant, evaluate
@@ -260,7 +261,7 @@ class FunctionBuilder(ExprBuilder):
         """A compile-time Python number as a raw value of ``t`` (cast semantics of ir/nodes.py)."""
         value = value.item() if isinstance(value, np.generic) else value
         if isinstance(t, T.Float):
-            return self.round_float(float(value), t)
+            return rounder(t.name)(float(value))
         if isinstance(value, float):
             if math.isnan(value):
                 return 0

@@ -34,7 +34,7 @@ Semantics (shared by every consumer; the interpreter is their reference):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Iterator
 
 from ..errors import SourceLoc
 from ..types import AlloType, ArrayType
@@ -427,8 +427,6 @@ class Function:
     def __repr__(self):
         return f"Function({self.name})"
 
-
-Target = Union[Var, Buffer, Load]
 
 
 # ---------------------------------------------------------------------------------------------
