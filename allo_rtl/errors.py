@@ -110,6 +110,10 @@ class UnsupportedError(AlloError):
     """A valid kernel that a target cannot build (yet)."""
 
 
+class SimulationError(AlloError):
+    """An RTL simulation that cannot run (a missing tool, a failed build) or does not finish."""
+
+
 def caller_loc() -> SourceLoc | None:
     """The location of the innermost frame outside this package: the user's call site."""
     frame = user_frame()

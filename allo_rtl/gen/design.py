@@ -1,0 +1,133 @@
+"""What a generated top-level Component looks like from outside: the contract with ``sim/``.
+
+Ports of the top-level Component (DESIGN.md, hardware conventions), all in the ``sync`` domain:
+
+* ``start`` (in, 1 bit): sampled while idle; starts a run and samples every scalar argument.
+* ``busy`` (out): high from the cycle after ``start`` is sampled until the last working cycle.
+* ``done`` (out): a one-cycle pulse in the cycle after the last working cycle; scalar results are
+  valid from then on. ``cycles`` of a run is the number of cycles ``busy`` was high, which is the
+  number of clock edges from the one that samples ``start`` to the one that samples ``done``.
+* ``in_<name>`` (in): a scalar argument, the raw two's-complement bits of its value.
+* ``out_<k>`` (out): the k-th result, when it is a scalar.
+* ``mem_<name>`` (out, ``MemorySignature``): an array argument ``<name>`` or an array result
+  (``<name>`` is then ``result<k>``). Members ``addr``, ``ren``, ``wen``, ``wdata`` (out) and
+  ``rdata`` (in): one access per cycle, row-major addresses, read data valid in the cycle after
+  ``ren`` (latency 1), a write visible to reads issued in the next cycle.
+
+A value's bits are its raw value (``types.py``: fixed-point ``v * 2**f``) as two's complement
+for signed types, ``width`` bits wide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amaranth.hdl import unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..types import AlloType
+
+
+class MemorySignature(wiring.Signature):
+    """An external memory interface, seen from the design that accesses the memory."""
+
+    def __init__(self, addr_width: int, data_width: int):
+        self.addr_width, self.data_width = addr_width, data_width
+        super().__init__({
+            "addr": Out(unsigned(addr_width)),
+            "ren": Out(1),
+            "rdata": In(unsigned(data_width)),
+            "wen": Out(1),
+            "wdata": Out(unsigned(data_width)),
+        })
+
+    def __eq__(self, other):
+        return (isinstance(other, MemorySignature) and self.addr_width == other.addr_width
+                and self.data_width == other.data_width)
+
+    def __hash__(self):
+        return hash((MemorySignature, self.addr_width, self.data_width))
+
+    def __repr__(self):
+        return f"MemorySignature({self.addr_width}, {self.data_width})"
+
+
+def addr_width(depth: int) -> int:
+    """Address bits of a memory of ``depth`` words (at least one)."""
+    return max(1, (depth - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class ScalarPort:
+    """A scalar argument (``in_<name>``) or scalar result (``out_<k>``) of the top."""
+
+    port: str               # the Component member name
+    type: AlloType
+    param_index: int | None = None   # position among the kernel's parameters
+    result_index: int | None = None  # position among the kernel's results
+
+    @property
+    def width(self) -> int:
+        return self.type.bits
+
+    @property
+    def signed(self) -> bool:
+        return self.type.signed
+
+
+@dataclass(frozen=True)
+class ArrayPort:
+    """An array argument or array result of the top: the memory interface ``port``."""
+
+    port: str               # the Component member name, "mem_<name>"
+    name: str               # the parameter's name, or "result<k>"
+    shape: tuple
+    elem: AlloType
+    param_index: int | None = None
+    result_index: int | None = None
+    written: bool = True    # whether the design ever writes it
+
+    @property
+    def depth(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def width(self) -> int:
+        return self.elem.bits
+
+    @property
+    def signed(self) -> bool:
+        return self.elem.signed
+
+    @property
+    def addr_width(self) -> int:
+        return addr_width(self.depth)
+
+
+@dataclass(frozen=True)
+class StateProbe:
+    """Where a controller's state register is, and what each of its values means.
+
+    ``path`` is the chain of submodule names from the top (``()`` for the top itself),
+    ``signal`` the state register's name inside that module, ``names[v]`` a description of
+    state ``v`` (``"idle"`` for 0) for errors about a run that never finishes."""
+
+    path: tuple
+    signal: str
+    names: tuple
+    function: str
+
+
+@dataclass
+class DesignInfo:
+    """The interface of a generated top-level Component and what the harness needs to run it."""
+
+    name: str                        # the top function's name (also the Verilog module's)
+    scalar_args: list = field(default_factory=list)     # ScalarPort, in parameter order
+    scalar_results: list = field(default_factory=list)  # ScalarPort, in result order
+    arrays: list = field(default_factory=list)          # ArrayPort: array args, then results
+    probes: list = field(default_factory=list)          # StateProbe, top first
+    predicted_cycles: int | None = None                 # static latency, when known
