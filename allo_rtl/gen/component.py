@@ -1,0 +1,156 @@
+"""One kernel function as an Amaranth ``wiring.Component`` (ports as in ``design.py``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..ir import nodes as ir
+from ..types import ArrayType
+from .controller import Controller
+from .datapath import Actions, BlockDatapath, shape_of
+from .design import MemorySignature, addr_width
+from .memories import ExternalArray, LocalArray
+from .normalize import HwFunction
+from .regions import Plan
+
+
+@dataclass
+class FunctionDesign:
+    """Everything planned for one function before any hardware is made."""
+
+    hw: HwFunction
+    plan: Plan
+    external: dict          # id(buffer) -> the component member name of its interface
+    callees: dict           # callee name -> FunctionDesign
+
+    @property
+    def name(self) -> str:
+        return self.hw.name
+
+
+def _words(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def signature_of(design: FunctionDesign) -> dict:
+    fn = design.hw.fn
+    members = {"start": In(1), "busy": Out(1), "done": Out(1)}
+    for p in fn.params:
+        if isinstance(p, ir.Buffer):
+            members[f"mem_{p.name}"] = Out(MemorySignature(addr_width(_words(p.shape)), p.elem.bits))
+        else:
+            members[f"in_{p.name}"] = In(shape_of(p.type))
+    for k, t in enumerate(fn.result_types):
+        if isinstance(t, ArrayType):
+            members[f"mem_result{k}"] = Out(MemorySignature(addr_width(_words(t.shape)), t.elem.bits))
+        else:
+            members[f"out_{k}"] = Out(shape_of(t))
+    return members
+
+
+class _Registers(dict):
+    """A register per scalar variable, made on first use; loop counters as narrow as their range."""
+
+    def __init__(self, ranges: dict):
+        super().__init__()
+        self.ranges = ranges
+
+    def __missing__(self, var):
+        if var in self.ranges:
+            lo, hi = self.ranges[var]
+            reg = Signal(range(lo, hi + 1), name=var.name)
+        else:
+            reg = Signal(shape_of(var.type), name=var.name)
+        self[var] = reg
+        return reg
+
+
+class _Storage(dict):
+    """Where each array lives: an external interface, or a local memory made on first use."""
+
+    def __init__(self, component, design, m):
+        super().__init__()
+        self.component, self.design, self.m = component, design, m
+
+    def __missing__(self, buffer):
+        member = self.design.external.get(id(buffer))
+        if member is not None:
+            storage = ExternalArray(buffer, getattr(self.component, member))
+        else:
+            storage = LocalArray(buffer)
+            storage.add_to(self.m, f"mem_{buffer.name}")
+        self[buffer] = storage
+        return storage
+
+
+class _Context:
+    def __init__(self, m, state, model, regs, storage):
+        self.m, self.state, self.model = m, state, model
+        self.regs, self.storage = regs, storage
+        self.actions = Actions()
+
+
+class KernelComponent(wiring.Component):
+    """The hardware of one kernel function and, as submodules, of the kernels it calls."""
+
+    def __init__(self, design: FunctionDesign, model):
+        self.design, self.model = design, model
+        super().__init__(signature_of(design))
+
+    def elaborate(self, platform):
+        design = self.design
+        fn, plan = design.hw.fn, design.plan
+        m = Module()
+        state = Signal(range(max(2, len(plan.state_names))), name="fsm_state")
+        ranges = {}
+        for loop in plan.loops:
+            if loop.trip is not None:
+                lo = loop.stmt.lo.value
+                last = lo + (loop.trip - 1) * loop.stmt.step
+                ranges[loop.stmt.var] = (min(lo, last), max(lo, last))
+        ctx = _Context(m, state, self.model, _Registers(ranges), None)
+        ctx.storage = _Storage(self, design, m)
+
+        callees = {}
+        for name, callee_design in design.callees.items():
+            callees[name] = KernelComponent(callee_design, self.model)
+            m.submodules[name] = callees[name]
+
+        datapaths = {}
+        for k, block in enumerate(plan.blocks):
+            path = BlockDatapath(ctx, block.dfg, block.first_state, f"b{k}")
+            path.emit()
+            datapaths[id(block)] = path
+
+        done = Signal(name="done_pulse")
+        m.d.sync += done.eq(0)
+
+        def finish(m):
+            m.d.sync += [state.eq(0), done.eq(1)]
+
+        controller = Controller(ctx, datapaths, callees)
+        body_entry = controller.seq(plan.body, finish)
+        params = [p for p in fn.params if isinstance(p, ir.Var)]
+
+        def idle(m):
+            with m.If(self.start):
+                for p in params:
+                    m.d.sync += ctx.regs[p].eq(getattr(self, f"in_{p.name}"))
+                body_entry(m)
+        ctx.actions.at(0, idle)
+
+        with m.Switch(state):
+            for s in sorted(ctx.actions.by_state):
+                with m.Case(s):
+                    for emit in ctx.actions.by_state[s]:
+                        emit(m)
+        m.d.comb += [self.busy.eq(state != 0), self.done.eq(done)]
+        for k, var in design.hw.result_vars.items():
+            m.d.comb += getattr(self, f"out_{k}").eq(ctx.regs[var])
+        return m

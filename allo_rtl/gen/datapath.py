@@ -1,0 +1,225 @@
+"""Amaranth datapath of a scheduled block: the operations of every node at its cycle.
+
+A node's value is *live* in its ``ready`` cycle; a consumer in a later cycle reads a hold
+register captured in that cycle. Every value has its IR type's shape (``index`` values keep
+Amaranth's exact width), so assigning an exact result to it wraps as the IR says.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
+
+from ..types import Index
+from .dfg import Node
+from .units import SequentialDivider, divider_shapes, registered_multiply
+
+
+def shape_of(t):
+    return signed(t.bits) if t.signed else unsigned(t.bits)
+
+
+def rescale(value, src_fracs: int, dst_fracs: int):
+    """Move the binary point (floor when bits are dropped: ``>>`` is arithmetic on signed)."""
+    if dst_fracs > src_fracs:
+        return value << (dst_fracs - src_fracs)
+    if dst_fracs < src_fracs:
+        return value >> (src_fracs - dst_fracs)
+    return value
+
+
+class Actions:
+    """Per controller state, the callables that emit what happens in that state."""
+
+    def __init__(self):
+        self.by_state: dict = {}
+
+    def at(self, state: int, emit) -> None:
+        self.by_state.setdefault(state, []).append(emit)
+
+
+class BlockDatapath:
+    """Emits one scheduled block. ``first_state`` is the state of its cycle 0."""
+
+    def __init__(self, ctx, dfg, first_state: int, tag: str):
+        self.ctx, self.dfg, self.first, self.tag = ctx, dfg, first_state, tag
+        self.live: dict = {}
+        self.held: dict = {}
+
+    def state(self, cycle: int) -> int:
+        return self.first + cycle
+
+    def value(self, node: Node, cycle: int):
+        """``node``'s value as seen by an operation running in ``cycle``."""
+        if node.kind in ("const", "var") or node.ready == cycle:
+            return self.live[id(node)]
+        assert node.ready < cycle, (node, cycle)
+        return self.held[id(node)]
+
+    def emit(self) -> None:
+        nodes = self.dfg.nodes
+        later = {}   # node -> needs a hold register
+        for n in nodes:
+            for o in n.operands:
+                if o.kind not in ("const", "var") and o.ready < n.cycle:
+                    later[id(o)] = o
+        for n in nodes:
+            self.live[id(n)] = getattr(self, "n_" + n.kind)(n)
+            if id(n) in later:
+                self.hold(n)
+
+    def hold(self, n: Node) -> None:
+        m, live = self.ctx.m, self.live[id(n)]
+        reg = Signal(live.shape(), name=f"{self.tag}_h{n.id}")
+        self.held[id(n)] = reg
+        self.ctx.actions.at(self.state(n.ready), lambda m, reg=reg, live=live: m.d.sync.__iadd__(reg.eq(live)))
+
+    def signal(self, n: Node, expr, shape=None):
+        sig = Signal(shape or self.shape(n), name=f"{self.tag}_{n.op or n.kind}{n.id}")
+        self.ctx.m.d.comb += sig.eq(expr)
+        return sig
+
+    @staticmethod
+    def shape(n: Node):
+        return None if isinstance(n.type, Index) else shape_of(n.type)
+
+    def args(self, n: Node) -> list:
+        return [self.value(o, n.cycle) for o in n.operands]
+
+    # -- node kinds -----------------------------------------------------------------------------
+    def n_const(self, n):
+        if isinstance(n.type, Index):
+            return Const(n.attrs["value"])
+        return Const(n.attrs["value"], shape_of(n.type))
+
+    def n_var(self, n):
+        return self.ctx.regs[n.attrs["var"]]
+
+    def n_op(self, n):
+        expr = _combinational(n, self.args(n))
+        if isinstance(n.type, Index):
+            return self.signal(n, expr, expr.shape())
+        return self.signal(n, expr)
+
+    def n_mul(self, n):
+        a, b = self.args(n)
+        product = registered_multiply(self.ctx.m, a, b, n.attrs["latency"], f"{self.tag}_mul{n.id}")
+        fracs = n.operands[0].type.fracs + n.operands[1].type.fracs
+        return self.signal(n, rescale(product, fracs, n.type.fracs))
+
+    def n_div(self, n):
+        a, b = self.args(n)
+        num_shape, den_shape, exp = divider_shapes(n)
+        num = a << exp if exp > 0 else a
+        den = b << -exp if exp < 0 else b
+        unit = SequentialDivider(num_shape, den_shape)
+        assert unit.latency == n.attrs["latency"]
+        self.ctx.m.submodules[f"{self.tag}_div{n.id}"] = unit
+        self.ctx.m.d.comb += [unit.dividend.eq(num), unit.divisor.eq(den)]
+        self.ctx.actions.at(self.state(n.cycle), lambda m, u=unit: m.d.comb.__iadd__(u.start.eq(1)))
+        result = {"div": unit.quotient, "floordiv": unit.floor_quotient, "mod": unit.remainder}[n.op]
+        return self.signal(n, result)
+
+    def n_load(self, n):
+        storage = self.ctx.storage[n.attrs["buffer"]]
+        addr = self.value(n.operands[0], n.cycle)
+        self.ctx.actions.at(self.state(n.cycle), lambda m, s=storage, a=addr: s.read(m, a))
+        return self.signal(n, storage.rdata())
+
+    def n_store(self, n):
+        storage = self.ctx.storage[n.attrs["buffer"]]
+        addr, data, *pred = self.args(n)
+        pred = pred[0] if pred else None
+        self.ctx.actions.at(self.state(n.cycle),
+                            lambda m, s=storage, a=addr, d=data, p=pred: s.write(m, a, d, p))
+        return None
+
+    def n_write(self, n):
+        reg = self.ctx.regs[n.attrs["var"]]
+        value = self.value(n.operands[0], n.cycle)
+        self.ctx.actions.at(self.state(n.cycle), lambda m, r=reg, v=value: m.d.sync.__iadd__(r.eq(v)))
+        return None
+
+    def n_branch(self, n):
+        return None
+
+    n_call = n_branch
+
+    def terminal_values(self) -> list:
+        t = self.dfg.terminal
+        return [] if t is None else self.args(t)
+
+
+def _aligned(n: Node, values: list, fracs: int) -> list:
+    return [rescale(v, o.type.fracs, fracs) for v, o in zip(values, n.operands)]
+
+
+def _combinational(n: Node, v: list):
+    """The exact value of an ``op`` node (assigning it to the node's shape wraps it)."""
+    op, t = n.op, n.type
+    f_out = t.fracs
+    if op in ("add", "sub", "and", "or", "xor"):
+        f = max(o.type.fracs for o in n.operands)
+        a, b = _aligned(n, v, f)
+        exact = {"add": a + b, "sub": a - b, "and": a & b, "or": a | b, "xor": a ^ b}[op]
+        return rescale(exact, f, f_out)
+    if op == "mul":   # by a constant
+        return rescale(v[0] * v[1], n.operands[0].type.fracs + n.operands[1].type.fracs, f_out)
+    if op in ("lt", "le", "gt", "ge", "eq", "ne"):
+        f = max(o.type.fracs for o in n.operands)
+        a, b = _aligned(n, v, f)
+        return {"lt": a < b, "le": a <= b, "gt": a > b, "ge": a >= b, "eq": a == b, "ne": a != b}[op]
+    if op == "shl":
+        bits = t.bits + max(0, n.operands[0].type.fracs - f_out)
+        amount = v[1].as_unsigned()
+        if n.operands[1].kind == "const":
+            shifted = v[0] << n.operands[1].attrs["value"]
+        else:
+            small = amount[:max(1, (bits - 1).bit_length())]
+            shifted = Mux(amount >= bits, 0, v[0] << small)
+        return rescale(shifted, n.operands[0].type.fracs, f_out)
+    if op == "shr":
+        if n.operands[1].kind == "const":
+            shifted = v[0] >> n.operands[1].attrs["value"]
+        else:
+            shifted = v[0] >> v[1].as_unsigned()
+        return rescale(shifted, n.operands[0].type.fracs, f_out)
+    if op == "neg":
+        return rescale(-v[0], n.operands[0].type.fracs, f_out)
+    if op == "invert":
+        return rescale(~v[0], n.operands[0].type.fracs, f_out)
+    if op == "abs":
+        return rescale(Mux(v[0] < 0, -v[0], v[0]), n.operands[0].type.fracs, f_out)
+    if op in ("min", "max"):
+        a, b = _aligned(n, v, f_out)
+        return Mux(a < b, a, b) if op == "min" else Mux(a < b, b, a)
+    if op == "select":
+        x = rescale(v[1], n.operands[1].type.fracs, f_out)
+        y = rescale(v[2], n.operands[2].type.fracs, f_out)
+        return Mux(v[0], x, y)
+    if op == "not":
+        return ~v[0].bool()
+    if op == "bool_and":
+        return v[0].bool() & v[1].bool()
+    if op == "bool_or":
+        return v[0].bool() | v[1].bool()
+    if op == "cast":
+        return rescale(v[0], n.operands[0].type.fracs, f_out)
+    if op == "bitread":
+        width = n.attrs["width"]
+        raw = v[0].as_unsigned()
+        if n.operands[1].kind == "const":
+            lo = n.operands[1].attrs["value"]
+            return raw[lo:lo + width]
+        return (raw >> v[1].as_unsigned())[:width]
+    if op == "bitinsert":
+        width = n.attrs["width"]
+        old, value = v[0].as_unsigned(), v[2].as_unsigned()[:width]
+        bits = n.operands[0].type.bits
+        if n.operands[1].kind == "const":
+            lo = n.operands[1].attrs["value"]
+            return Cat(old[:lo], value, old[lo + width:bits])
+        mask = Const((1 << width) - 1, width) << v[1].as_unsigned()
+        return (old & ~mask[:bits]) | (value << v[1].as_unsigned())[:bits]
+    if op == "reverse":
+        raw = v[0].as_unsigned()
+        return Cat(*[raw[i] for i in reversed(range(len(raw)))])
+    raise AssertionError(f"no hardware for operation {op!r}")

@@ -1,0 +1,324 @@
+"""Straight-line code as a dataflow graph: the unit of operation scheduling.
+
+A block is a run of assignments and stores (``if``/``else`` of such statements included, as
+predicated stores and selects). Values are SSA nodes; a variable read before the block assigns
+it is a ``var`` node (its register), and every variable the block assigns is written once, at
+the end, by a ``write`` node. Memory accesses of one array keep their program order through
+``deps`` unless their addresses provably differ.
+
+Node kinds: ``const``, ``var``, ``op`` (combinational; ``op`` names the IR operation),
+``mul`` (a registered multiplier), ``div`` (a sequential divider: ``div``, ``floordiv``, ``mod``),
+``load``, ``store``, ``write``, and a block's terminal: ``branch`` (a condition the controller
+tests in the block's last cycle) or ``call`` (the start of a kernel call).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..errors import UnsupportedError
+from ..ir import nodes as ir
+from ..types import Float, Index, UInt
+
+BOOL = UInt(1)
+INDEX = Index()
+MEMORY_KINDS = ("load", "store")
+SINK_KINDS = ("store", "write", "branch", "call")
+
+
+@dataclass(eq=False)
+class Node:
+    kind: str
+    type: object                                  # AlloType of the value (None for sinks)
+    operands: list
+    loc: object
+    op: str = ""                                  # the operation of an ``op`` node
+    attrs: dict = field(default_factory=dict)
+    deps: list = field(default_factory=list)      # (node, distance): cycle >= node.cycle + distance
+    id: int = 0
+    # set by the scheduler
+    cycle: int | None = None                      # when the node reads its operands
+    ready: int | None = None                      # when its value is live
+    arrival: float = 0.0                          # ns into the ``ready`` cycle
+
+    def __repr__(self):
+        what = self.op or self.kind
+        return f"%{self.id}={what}({', '.join('%' + str(o.id) for o in self.operands)})"
+
+
+@dataclass
+class Dfg:
+    nodes: list
+    terminal: Node | None = None
+    loc: object = None
+
+    @property
+    def sinks(self) -> list:
+        return [n for n in self.nodes if n.kind in SINK_KINDS]
+
+
+class BlockBuilder:
+    """Builds the Dfg of one block from IR statements.
+
+    ``memories`` maps a Buffer to the memory that holds it (anything hashable with
+    ``.name``), ``callsite`` gives the call handle of a CallStmt."""
+
+    def __init__(self, loc=None):
+        self.nodes: list = []
+        self.values: dict = {}          # Var -> Node: the value each assigned variable has now
+        self.var_nodes: dict = {}       # Var -> its ``var`` node
+        self.cse: dict = {}
+        self.accesses: dict = {}        # Buffer -> [load/store nodes in program order]
+        self.preds: list = []           # conditions of the enclosing if/else branches
+        self.loc = loc
+
+    # -- nodes ------------------------------------------------------------------------------
+    def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
+        key = None
+        if cse and kind in ("const", "op", "mul", "div"):
+            key = (kind, op, type_, tuple(id(o) for o in operands),
+                   tuple(sorted((k, repr(v)) for k, v in attrs.items())))
+            hit = self.cse.get(key)
+            if hit is not None:
+                return hit
+        n = Node(kind, type_, list(operands), loc, op, attrs, id=len(self.nodes))
+        self.nodes.append(n)
+        if key is not None:
+            self.cse[key] = n
+        return n
+
+    def const(self, value: int, type_, loc) -> Node:
+        return self.node("const", type_, [], loc, value=value)
+
+    def read(self, var: ir.Var, loc) -> Node:
+        if var in self.values:
+            return self.values[var]
+        if var not in self.var_nodes:
+            self.var_nodes[var] = self.node("var", var.type, [], loc, cse=False, var=var)
+        return self.var_nodes[var]
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(self, e: ir.Expr) -> Node:
+        method = getattr(self, "e_" + type(e).__name__, None)
+        if method is None:
+            raise UnsupportedError(f"{type(e).__name__} expressions are not supported on RTL "
+                                   "targets", e.loc, "build with target='interp'")
+        return method(e)
+
+    def e_Const(self, e):
+        return self.const(int(e.value), e.type, e.loc)
+
+    def e_VarRef(self, e):
+        return self.read(e.var, e.loc)
+
+    def e_Load(self, e):
+        addr = self.address(e.buffer, e.indices, e.loc)
+        load = self.node("load", e.buffer.elem, [addr], e.loc, cse=False, buffer=e.buffer)
+        self.order_access(load)
+        return load
+
+    def e_BinOp(self, e):
+        a, b = self.expr(e.lhs), self.expr(e.rhs)
+        if e.op == "mul" and a.kind != "const" and b.kind != "const":
+            return self.node("mul", e.type, [a, b], e.loc, op="mul")
+        if e.op in ("div", "floordiv", "mod"):
+            return self.node("div", e.type, [a, b], e.loc, op=e.op)
+        return self.node("op", e.type, [a, b], e.loc, op=e.op)
+
+    def e_UnaryOp(self, e):
+        return self.node("op", e.type, [self.expr(e.operand)], e.loc, op=e.op)
+
+    def e_Compare(self, e):
+        return self.node("op", e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
+
+    def e_BoolOp(self, e):
+        values = [self.expr(v) for v in e.values]
+        out = values[0]
+        for v in values[1:]:
+            out = self.node("op", BOOL, [out, v], e.loc, op="bool_" + e.op)
+        return out
+
+    def e_Not(self, e):
+        return self.node("op", BOOL, [self.expr(e.operand)], e.loc, op="not")
+
+    def e_Select(self, e):
+        return self.select(self.expr(e.cond), self.expr(e.true_value),
+                           self.expr(e.false_value), e.type, e.loc)
+
+    def select(self, c, x, y, type_, loc):
+        if x is y:
+            return x
+        return self.node("op", type_, [c, x, y], loc, op="select")
+
+    def e_MinMax(self, e):
+        values = [self.expr(v) for v in e.values]
+        out = values[0]
+        for v in values[1:]:
+            out = self.node("op", e.type, [out, v], e.loc, op=e.op)
+        return out
+
+    def e_Abs(self, e):
+        return self.node("op", e.type, [self.expr(e.operand)], e.loc, op="abs")
+
+    def e_Cast(self, e):
+        if isinstance(e.operand, ir.Const) and isinstance(e.operand.type, Float):
+            return self.const(_float_to_raw(e.operand.value, e.type), e.type, e.loc)
+        a = self.expr(e.operand)
+        if e.type == e.operand.type:
+            return a
+        return self.node("op", e.type, [a], e.loc, op="cast")
+
+    def e_BitRead(self, e):
+        a, lo = self.expr(e.operand), self.expr(e.lo)
+        return self.node("op", e.type, [a, lo], e.loc, op="bitread", width=e.width)
+
+    def e_Reverse(self, e):
+        return self.node("op", e.type, [self.expr(e.operand)], e.loc, op="reverse")
+
+    # -- addresses and memory order ----------------------------------------------------------
+    def address(self, buffer: ir.Buffer, indices: list, loc) -> Node:
+        """The row-major word address of ``buffer[indices]``, as index arithmetic."""
+        addr = None
+        stride = 1
+        for index, extent in reversed(list(zip(indices, buffer.shape))):
+            term = self.expr(index)
+            if stride != 1:
+                term = self.node("op", INDEX, [term, self.const(stride, INDEX, loc)], loc, op="mul")
+            addr = term if addr is None else self.node("op", INDEX, [term, addr], loc, op="add")
+            stride *= extent
+        return addr if addr is not None else self.const(0, INDEX, loc)
+
+    def order_access(self, access: Node) -> None:
+        previous = self.accesses.setdefault(access.attrs["buffer"], [])
+        for other in previous:
+            if access.kind == "load" and other.kind == "load":
+                continue
+            if _addresses_differ(access.operands[0], other.operands[0]):
+                continue
+            # read after write and write after write: one cycle later; write after read: the
+            # same cycle is fine (a read returns the old word).
+            access.deps.append((other, 0 if other.kind == "load" else 1))
+        previous.append(access)
+
+    # -- statements --------------------------------------------------------------------------
+    def predicate(self, loc) -> Node | None:
+        if not self.preds:
+            return None
+        out = self.preds[0]
+        for p in self.preds[1:]:
+            out = self.node("op", BOOL, [out, p], loc, op="bool_and")
+        return out
+
+    def statements(self, stmts: list) -> None:
+        for stmt in stmts:
+            self.statement(stmt)
+
+    def statement(self, stmt: ir.Stmt) -> None:
+        if isinstance(stmt, ir.Assign):
+            self.values[stmt.var] = self.expr(stmt.value)
+        elif isinstance(stmt, ir.Store):
+            self.store(stmt.buffer, self.address(stmt.buffer, stmt.indices, stmt.loc),
+                       self.expr(stmt.value), stmt.loc)
+        elif isinstance(stmt, ir.BitStore):
+            self.bit_store(stmt)
+        elif isinstance(stmt, ir.If):
+            self.if_else(stmt)
+        else:
+            raise AssertionError(f"not a block statement: {stmt!r}")
+
+    def store(self, buffer, addr: Node, value: Node, loc) -> None:
+        pred = self.predicate(loc)
+        operands = [addr, value] + ([pred] if pred is not None else [])
+        node = self.node("store", None, operands, loc, cse=False, buffer=buffer)
+        self.order_access(node)
+
+    def bit_store(self, stmt: ir.BitStore) -> None:
+        lo, value = self.expr(stmt.lo), self.expr(stmt.value)
+        target = stmt.target
+        if isinstance(target, ir.VarRef):
+            old = self.read(target.var, stmt.loc)
+            self.values[target.var] = self.node("op", target.type, [old, lo, value], stmt.loc,
+                                                op="bitinsert", width=stmt.width)
+            return
+        addr = self.address(target.buffer, target.indices, stmt.loc)
+        old = self.node("load", target.type, [addr], stmt.loc, cse=False, buffer=target.buffer)
+        self.order_access(old)
+        new = self.node("op", target.type, [old, lo, value], stmt.loc, op="bitinsert",
+                        width=stmt.width)
+        self.store(target.buffer, addr, new, stmt.loc)
+
+    def if_else(self, stmt: ir.If) -> None:
+        cond = self.expr(stmt.cond)
+        before = dict(self.values)
+        self.preds.append(cond)
+        self.statements(stmt.then_body)
+        after_then = self.values
+        self.preds[-1] = self.node("op", BOOL, [cond], stmt.loc, op="not")
+        self.values = dict(before)
+        self.statements(stmt.else_body)
+        after_else = self.values
+        self.preds.pop()
+        merged = dict(before)
+        for var in set(after_then) | set(after_else):
+            t = after_then.get(var) or self.read_before(var, before, stmt.loc)
+            f = after_else.get(var) or self.read_before(var, before, stmt.loc)
+            merged[var] = self.select(cond, t, f, var.type, stmt.loc)
+        self.values = merged
+
+    def read_before(self, var, before, loc):
+        return before[var] if var in before else self.read(var, loc)
+
+    # -- the end of the block ----------------------------------------------------------------
+    def branch(self, cond: ir.Expr) -> None:
+        self.terminal = self.node("branch", None, [self.expr(cond)], cond.loc, cse=False)
+
+    def call(self, stmt: ir.CallStmt, site) -> None:
+        args = [self.expr(a) for a in stmt.args if not isinstance(a, ir.BufferRef)]
+        self.terminal = self.node("call", None, args, stmt.loc, cse=False, site=site)
+
+    def finish(self) -> Dfg:
+        for var, value in self.values.items():
+            if value is not self.var_nodes.get(var):
+                self.node("write", None, [value], value.loc, cse=False, var=var)
+        terminal = getattr(self, "terminal", None)
+        if terminal is not None:   # the terminal comes last, after every write
+            self.nodes.remove(terminal)
+            self.nodes.append(terminal)
+        for k, n in enumerate(self.nodes):
+            n.id = k
+        return Dfg(self.nodes, terminal, self.loc)
+
+
+def _float_to_raw(value: float, t) -> int:
+    """A float constant cast to an integer (truncated) or fixed-point type (floored), wrapped."""
+    if math.isnan(value):
+        return 0
+    if math.isinf(value):
+        return t.raw_max if value > 0 else t.raw_min
+    scaled = Fraction(value) * (1 << t.fracs)
+    raw = math.floor(scaled) if t.fracs or type(t).__name__ in ("Fixed", "UFixed") else math.trunc(scaled)
+    return raw if isinstance(t, Index) else t.wrap(raw)
+
+
+def _affine(node: Node):
+    """``(terms, constant)`` of an index address node over its non-affine leaves."""
+    if node.kind == "const":
+        return {}, node.attrs["value"]
+    if node.kind == "op" and node.op in ("add", "sub") and len(node.operands) == 2:
+        (ta, ca), (tb, cb) = _affine(node.operands[0]), _affine(node.operands[1])
+        sign = 1 if node.op == "add" else -1
+        terms = dict(ta)
+        for k, v in tb.items():
+            terms[k] = terms.get(k, 0) + sign * v
+        return {k: v for k, v in terms.items() if v}, ca + sign * cb
+    if node.kind == "op" and node.op == "mul" and node.operands[1].kind == "const":
+        terms, c = _affine(node.operands[0])
+        k = node.operands[1].attrs["value"]
+        return {n: v * k for n, v in terms.items() if v * k}, c * k
+    return {node.id: 1}, 0
+
+
+def _addresses_differ(a: Node, b: Node) -> bool:
+    (ta, ca), (tb, cb) = _affine(a), _affine(b)
+    return ta == tb and ca != cb

@@ -1,0 +1,105 @@
+"""From a top-level kernel to a planned design: one FunctionDesign per function, its latency
+and the interface description the harnesses use."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from ..ir import nodes as ir
+from ..types import ArrayType
+from .component import FunctionDesign, KernelComponent
+from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
+from .normalize import normalize
+from .regions import latency, make_plan
+from .timing import timing_model
+
+
+class GeneratedDesign:
+    """A planned design: ``component`` (built on first use), ``info``, ``verilog()``, and the
+    static latency of the top (``predicted_cycles``) and of every function (``latency``)."""
+
+    def __init__(self, top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0):
+        self.top = top
+        self.model = timing_model(family, clock_mhz)
+        self.designs: dict = {}
+        self.top_design = self._design(top)
+        self.predicted_cycles = self.latency(top.name, [])
+        self.info = self._info()
+
+    # -- planning ------------------------------------------------------------------------------
+    def _design(self, fn: ir.Function) -> FunctionDesign:
+        if fn.name in self.designs:
+            return self.designs[fn.name]
+        callees = {c.name: self._design(c) for c in fn.callees}
+        hw = normalize(fn)
+        external = {id(p): f"mem_{p.name}" for p in fn.params if isinstance(p, ir.Buffer)}
+        for k, buf in hw.result_buffers.items():
+            external[id(buf)] = f"mem_result{k}"
+        plan = make_plan(hw, self.model, set(external), self._callee_latency)
+        design = FunctionDesign(hw, plan, external, callees)
+        self.designs[fn.name] = design
+        return design
+
+    def _callee_latency(self, fn: ir.Function, args: list):
+        design = self.designs[fn.name]
+        env = {p: v for p, v in zip(fn.params, args) if isinstance(p, ir.Var) and v is not None}
+        return latency(design.plan.body, env, self._callee_latency)
+
+    def latency(self, name: str, args: list):
+        """Static cycles of function ``name`` given its scalar arguments (None: unknown)."""
+        design = self.designs[name]
+        return self._callee_latency(design.hw.fn, args)
+
+    # -- the interface -----------------------------------------------------------------------
+    def _info(self) -> DesignInfo:
+        fn = self.top
+        info = DesignInfo(fn.name, predicted_cycles=self.predicted_cycles)
+        written = _written_buffers(self.top_design)
+        for k, p in enumerate(fn.params):
+            if isinstance(p, ir.Buffer):
+                info.arrays.append(ArrayPort(f"mem_{p.name}", p.name, tuple(p.shape), p.elem,
+                                             param_index=k, written=id(p) in written))
+            else:
+                info.scalar_args.append(ScalarPort(f"in_{p.name}", p.type, param_index=k))
+        for k, t in enumerate(fn.result_types):
+            if isinstance(t, ArrayType):
+                info.arrays.append(ArrayPort(f"mem_result{k}", f"result{k}", tuple(t.shape),
+                                             t.elem, result_index=k))
+            else:
+                info.scalar_results.append(ScalarPort(f"out_{k}", t, result_index=k))
+        info.probes.extend(_probes(self.top_design, ()))
+        return info
+
+    @cached_property
+    def component(self) -> KernelComponent:
+        return KernelComponent(self.top_design, self.model)
+
+    def verilog(self) -> str:
+        from amaranth.back import verilog
+        return verilog.convert(self.component, name=self.top.name, emit_src=False)
+
+
+def _probes(design: FunctionDesign, path: tuple) -> list:
+    out = [StateProbe(path, "fsm_state", tuple(design.plan.state_names), design.name)]
+    for name, callee in design.callees.items():
+        out.extend(_probes(callee, path + (name,)))
+    return out
+
+
+def _written_buffers(design: FunctionDesign) -> set:
+    """Buffers of ``design``'s function that it, or a kernel it passes them to, may write."""
+    out = set()
+    for stmt in ir.walk_stmts(design.hw.body):
+        if isinstance(stmt, ir.Store):
+            out.add(id(stmt.buffer))
+        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
+            out.add(id(stmt.target.buffer))
+        elif isinstance(stmt, ir.CallStmt):
+            callee_written = _written_buffers(design.callees[stmt.func.name])
+            for p, a in zip(stmt.func.params, stmt.args):
+                if isinstance(a, ir.BufferRef) and id(p) in callee_written:
+                    out.add(id(a.buffer))
+    return out
+
+
+def generate(top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0) -> GeneratedDesign:
+    return GeneratedDesign(top, family, clock_mhz)

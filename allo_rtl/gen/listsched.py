@@ -1,0 +1,145 @@
+"""List scheduling of a block: every live node gets the cycle it runs in.
+
+Nodes are placed in program order, each as early as its operands, its ordering constraints
+(``deps``) and its memory port allow. Combinational operations chain within a cycle while the
+summed delay fits the timing model's budget; a value used in a later cycle than the one it is
+live in is held in a register (``datapath.py``). Variable writes and the terminal (branch or
+call start) happen in the block's last cycle, so a variable keeps its old value for every
+operation of the block that reads it.
+"""
+from __future__ import annotations
+
+from .dfg import Dfg, Node
+from .timing import TimingModel
+
+_ALWAYS = ("const", "var")
+_INDEX_WIDTH = 16   # index arithmetic is narrowed by synthesis; model it at this width
+
+
+def _width(node: Node) -> int:
+    t = node.type
+    if t is None:
+        return 1
+    return _INDEX_WIDTH if t.name == "index" else t.bits
+
+
+def op_delay(node: Node, model: TimingModel) -> float:
+    """Combinational delay of an ``op`` node, in ns."""
+    op = node.op
+    w = max([_width(node)] + [_width(o) for o in node.operands])
+    const_operand = [o for o in node.operands[1:] if o.kind == "const"]
+    if op in ("add", "sub", "neg", "lt", "le", "gt", "ge"):
+        return model.adder(w)
+    if op in ("abs", "min", "max"):
+        return model.adder(w) + model.logic()
+    if op in ("eq", "ne"):
+        return model.equality(w)
+    if op == "mul":
+        return model.constant_multiply(w, const_operand[0].attrs["value"] if const_operand else 3)
+    if op in ("shl", "shr", "bitread"):
+        return 0.0 if const_operand else model.shifter(w)
+    if op == "bitinsert":
+        return model.logic() if node.operands[1].kind == "const" else model.shifter(w) + model.logic()
+    if op in ("cast", "reverse"):
+        return 0.0
+    return model.logic()   # and or xor invert not bool_and bool_or select
+
+
+def live_nodes(dfg: Dfg) -> list:
+    """The nodes a sink depends on, in program order (dead loads and arithmetic dropped)."""
+    live = set()
+    stack = [n for n in dfg.nodes if n.kind in ("store", "write", "branch", "call")]
+    while stack:
+        n = stack.pop()
+        if id(n) in live:
+            continue
+        live.add(id(n))
+        stack.extend(n.operands)
+    return [n for n in dfg.nodes if id(n) in live]
+
+
+class PortModel:
+    """Memory ports per cycle: ``kinds(buffer)`` says which port a load and a store use and
+    ``capacity`` how many accesses that port takes per cycle."""
+
+    def __init__(self, port_of):
+        self.port_of = port_of       # (buffer, "load"|"store") -> (port key, accesses per cycle)
+        self.used: dict = {}
+
+    def free(self, buffer, kind, cycle) -> bool:
+        key, capacity = self.port_of(buffer, kind)
+        return self.used.get((key, cycle), 0) < capacity
+
+    def take(self, buffer, kind, cycle) -> None:
+        key, _ = self.port_of(buffer, kind)
+        self.used[(key, cycle)] = self.used.get((key, cycle), 0) + 1
+
+
+def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of) -> int:
+    """Schedule ``dfg`` in place; returns its length in cycles (at least 1).
+
+    ``latency_of(node)`` gives the latency of ``mul`` and ``div`` nodes."""
+    nodes = live_nodes(dfg)
+    dfg.nodes = nodes
+    budget = model.budget
+    last = 0
+
+    def arrival(op: Node, cycle: int) -> float:
+        if op.kind == "const":
+            return 0.0
+        if op.kind == "var" or op.ready < cycle:
+            return model.reg_out
+        return op.arrival
+
+    late = []
+    for n in nodes:
+        if n.kind in _ALWAYS:
+            n.cycle = n.ready = 0
+            n.arrival = 0.0 if n.kind == "const" else model.reg_out
+            continue
+        if n.kind in ("write", "branch", "call"):
+            late.append(n)
+            continue
+        cycle = max([o.ready for o in n.operands if o.kind not in _ALWAYS] +
+                    [d.cycle + dist for d, dist in n.deps] + [0])
+        while True:
+            t_in = max([arrival(o, cycle) for o in n.operands] + [0.0])
+            chained = t_in > model.reg_out
+            if n.kind == "op":
+                finish = t_in + op_delay(n, model)
+                if finish > budget and chained:
+                    cycle += 1
+                    continue
+                n.cycle, n.ready, n.arrival = cycle, cycle, finish
+                break
+            setup = model.mem_setup if n.kind in ("load", "store") else \
+                model.mul_in_setup if n.kind == "mul" else model.reg_setup
+            if t_in + setup > budget and chained:
+                cycle += 1
+                continue
+            if n.kind in ("load", "store"):
+                buffer = n.attrs["buffer"]
+                if not ports.free(buffer, n.kind, cycle):
+                    cycle += 1
+                    continue
+                ports.take(buffer, n.kind, cycle)
+            n.cycle = cycle
+            if n.kind == "load":
+                n.ready, n.arrival = cycle + 1, model.mem_out
+            elif n.kind == "store":
+                n.ready = cycle
+            else:   # mul, div: registered results
+                n.ready = cycle + latency_of(n)
+                n.arrival = model.reg_out + (model.adder(_width(n)) if n.kind == "div" else 0.0)
+            break
+        last = max(last, n.cycle, n.ready if n.kind != "load" else n.cycle)
+    # writes and the terminal: in the last cycle, after every value they need
+    end_budget = budget - model.reg_setup - model.logic()
+    for n in late:
+        for o in n.operands:
+            if o.kind in _ALWAYS:
+                continue
+            last = max(last, o.ready if o.arrival <= end_budget else o.ready + 1)
+    for n in late:
+        n.cycle = n.ready = last
+    return last + 1

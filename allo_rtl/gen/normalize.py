@@ -1,0 +1,224 @@
+"""Kernel IR to the form hardware generation works on, without touching the Schedule's IR.
+
+* kernels calls inside expressions become ``CallStmt`` into temporaries before the statement;
+* a local array's declaration becomes the loop nest that fills it (none where a call's result
+  overwrites the whole array right away);
+* ``Return`` becomes assignments to result variables (scalars) or names the result buffers;
+* floats, and calls where hardware cannot keep Python's order of evaluation, are rejected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import UnsupportedError
+from ..ir import nodes as ir
+from ..types import Float, Index, StreamType
+
+INDEX = Index()
+
+
+@dataclass
+class HwFunction:
+    """A function ready for hardware generation."""
+
+    fn: ir.Function
+    body: list
+    result_vars: dict = field(default_factory=dict)     # result position -> Var
+    result_buffers: dict = field(default_factory=dict)  # result position -> local Buffer
+
+    @property
+    def name(self) -> str:
+        return self.fn.name
+
+
+def _float_error(what: str, loc) -> UnsupportedError:
+    return UnsupportedError(f"{what} on an RTL target: floating-point hardware is not "
+                            "available yet", loc, "build this kernel with target='interp' "
+                            "(the reference interpreter) until float units arrive")
+
+
+def check_supported(fn: ir.Function) -> None:
+    """Reject what RTL targets cannot build yet: floats (at their first use) and streams."""
+    for p in fn.params:
+        t = p.elem if isinstance(p, ir.Buffer) else p.type
+        if isinstance(t, Float):
+            raise _float_error(f"parameter {p.name!r} of {fn.name!r} has type {p.type!r}", p.loc)
+    for t in fn.result_types:
+        elem = getattr(t, "elem", t)
+        if isinstance(elem, Float):
+            raise _float_error(f"kernel {fn.name!r} returns {t!r}", fn.loc)
+    for stmt in ir.walk_stmts(fn.body):
+        if isinstance(stmt, ir.Decl) and isinstance(stmt.buffer.elem, (Float, StreamType)):
+            raise _float_error(f"array {stmt.buffer.name!r} has type {stmt.buffer.type!r}",
+                               stmt.loc)
+        stack = list(stmt.exprs())
+        while stack:
+            sub = stack.pop()
+            if sub is None or _float_constant_cast(sub):
+                continue    # a float constant cast to an integer type is folded in dfg.py
+            if isinstance(sub.type, Float):
+                raise _float_error(f"a {sub.type!r} value", sub.loc)
+            stack.extend(sub.children())
+
+
+def _float_constant_cast(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Cast) and isinstance(e.operand, ir.Const) and \
+        isinstance(e.operand.type, Float) and not isinstance(e.type, Float)
+
+
+class Normalizer:
+    def __init__(self, fn: ir.Function):
+        self.fn = fn
+        self.names = set(fn.locals) | {p.name for p in fn.params}
+        self.out = HwFunction(fn, [])
+
+    def fresh(self, base: str, t, loc) -> ir.Var:
+        name, n = base, 0
+        while name in self.names:
+            n += 1
+            name = f"{base}_{n}"
+        self.names.add(name)
+        return ir.Var(name, t, loc, "local")
+
+    # -- calls inside expressions -------------------------------------------------------------
+    def hoist(self, expr: ir.Expr, pre: list, lazy: bool = False) -> ir.Expr:
+        """``expr`` with every kernel call replaced by a temporary assigned in ``pre``."""
+        if expr is None:
+            return None
+        if isinstance(expr, ir.CallExpr):
+            if lazy:
+                raise UnsupportedError(
+                    f"a call of kernel {expr.func.name!r} inside a conditional expression or "
+                    "an and/or is not supported on RTL targets", expr.loc,
+                    "call it in a statement of its own (inside an if where needed) and use "
+                    "the variable")
+            args = [self.hoist(a, pre) for a in expr.args]
+            temp = self.fresh(f"{expr.func.name}_value", expr.type, expr.loc)
+            pre.append(ir.CallStmt(expr.loc, expr.func, args, [temp]))
+            return ir.VarRef(expr.type, expr.loc, temp)
+        if not any(isinstance(s, ir.CallExpr) for s in ir.walk_expr(expr)):
+            return expr
+        if isinstance(expr, ir.BoolOp):
+            values = [self.hoist(expr.values[0], pre, lazy)] + \
+                     [self.hoist(v, pre, True) for v in expr.values[1:]]
+            return ir.BoolOp(expr.type, expr.loc, expr.op, values)
+        if isinstance(expr, ir.Select):
+            return ir.Select(expr.type, expr.loc, self.hoist(expr.cond, pre, lazy),
+                             self.hoist(expr.true_value, pre, True),
+                             self.hoist(expr.false_value, pre, True))
+        clone = _shallow_copy(expr)
+        for name, value in vars(expr).items():
+            if isinstance(value, ir.Expr):
+                setattr(clone, name, self.hoist(value, pre, lazy))
+            elif isinstance(value, list):
+                setattr(clone, name, [self.hoist(v, pre, lazy) if isinstance(v, ir.Expr) else v
+                                      for v in value])
+        return clone
+
+    # -- statements ---------------------------------------------------------------------------
+    def body(self, stmts: list) -> list:
+        out = []
+        for k, stmt in enumerate(stmts):
+            following = stmts[k + 1] if k + 1 < len(stmts) else None
+            out.extend(self.stmt(stmt, following))
+        return out
+
+    def stmt(self, stmt: ir.Stmt, following) -> list:
+        pre: list = []
+        h = lambda e: self.hoist(e, pre)  # noqa: E731
+        if isinstance(stmt, ir.Assign):
+            new = ir.Assign(stmt.loc, stmt.var, h(stmt.value))
+        elif isinstance(stmt, ir.Store):
+            new = ir.Store(stmt.loc, stmt.buffer, [h(i) for i in stmt.indices], h(stmt.value))
+        elif isinstance(stmt, ir.BitStore):
+            new = ir.BitStore(stmt.loc, h(stmt.target), h(stmt.lo), stmt.width, h(stmt.value))
+        elif isinstance(stmt, ir.Decl):
+            return self.decl(stmt, following)
+        elif isinstance(stmt, ir.For):
+            new = ir.For(stmt.loc, stmt.var, h(stmt.lo), h(stmt.hi), stmt.step,
+                         self.body(stmt.body), stmt.name, stmt.band, stmt.kind, stmt.attrs)
+        elif isinstance(stmt, ir.While):
+            if any(isinstance(s, ir.CallExpr) for s in ir.walk_expr(stmt.cond)):
+                raise UnsupportedError("a kernel call in a while condition is not supported on "
+                                       "RTL targets", stmt.cond.loc, "compute the condition into "
+                                       "a variable before the loop and at the end of its body")
+            new = ir.While(stmt.loc, stmt.cond, self.body(stmt.body))
+        elif isinstance(stmt, ir.If):
+            new = ir.If(stmt.loc, h(stmt.cond), self.body(stmt.then_body),
+                        self.body(stmt.else_body))
+        elif isinstance(stmt, ir.CallStmt):
+            self.check_call_aliasing(stmt)
+            new = ir.CallStmt(stmt.loc, stmt.func, [h(a) for a in stmt.args], stmt.targets)
+        elif isinstance(stmt, ir.Return):
+            return pre + self.ret(stmt)
+        else:
+            raise UnsupportedError(f"statement {type(stmt).__name__} is not supported on RTL "
+                                   "targets", stmt.loc, "build with target='interp'")
+        return pre + [new]
+
+    def check_call_aliasing(self, stmt: ir.CallStmt) -> None:
+        seen = {}
+        arrays = [a.buffer for a in stmt.args if isinstance(a, ir.BufferRef)]
+        arrays += [t for t in stmt.targets if isinstance(t, ir.Buffer)]
+        for buf in arrays:
+            if id(buf) in seen:
+                raise UnsupportedError(
+                    f"array {buf.name!r} is passed twice to kernel {stmt.func.name!r}; on an RTL "
+                    "target each array argument is its own memory interface", stmt.loc,
+                    "pass a copy of the array as the second argument")
+            seen[id(buf)] = buf
+
+    def decl(self, stmt: ir.Decl, following) -> list:
+        buf = stmt.buffer
+        if stmt.init is None and isinstance(following, ir.CallStmt) and \
+                any(t is buf for t in following.targets):
+            return []  # the call's result overwrites all of it
+        if stmt.init is not None and not isinstance(stmt.init, (int, float)):
+            values = {int(v) for v in getattr(stmt.init, "flat", [stmt.init])}
+            if len(values) != 1:
+                raise UnsupportedError(
+                    f"array {buf.name!r} is initialised from a list of values, which RTL "
+                    "targets do not support yet", stmt.loc,
+                    "initialise it with one value and fill it in a loop")
+            init = values.pop()
+        else:
+            init = int(stmt.init or 0)
+        loops = [self.fresh(f"{buf.name}_fill{d}", INDEX, stmt.loc) for d in range(len(buf.shape))]
+        body: list = [ir.Store(stmt.loc, buf, [ir.VarRef(INDEX, stmt.loc, v) for v in loops],
+                               ir.Const(buf.elem, stmt.loc, init))]
+        for var, extent in reversed(list(zip(loops, buf.shape))):
+            body = [ir.For(stmt.loc, var, ir.Const(INDEX, stmt.loc, 0),
+                           ir.Const(INDEX, stmt.loc, extent), 1, body, var.name,
+                           f"fill_{buf.name}", "fill")]
+        return body
+
+    def ret(self, stmt: ir.Return) -> list:
+        out = []
+        for k, value in enumerate(stmt.values):
+            if isinstance(value, ir.BufferRef):
+                buf = value.buffer
+                if buf.kind == "arg" or buf in self.out.result_buffers.values():
+                    raise UnsupportedError(
+                        f"kernel {self.fn.name!r} returns array {buf.name!r}, which is "
+                        + ("one of its arguments" if buf.kind == "arg" else "returned twice")
+                        + "; RTL targets return local arrays only", value.loc,
+                        "declare a local result array and copy into it")
+                self.out.result_buffers[k] = buf
+            else:
+                var = self.fresh(f"result{k}", value.type, value.loc)
+                self.out.result_vars[k] = var
+                out.append(ir.Assign(value.loc, var, self.hoist(value, out)))
+        return out
+
+
+def _shallow_copy(expr):
+    clone = object.__new__(type(expr))
+    clone.__dict__.update(vars(expr))
+    return clone
+
+
+def normalize(fn: ir.Function) -> HwFunction:
+    check_supported(fn)
+    n = Normalizer(fn)
+    n.out.body = n.body(fn.body)
+    return n.out

@@ -1,0 +1,318 @@
+"""The controller's plan for one function: a tree of regions, each with its states and latency.
+
+Straight-line statements (``if``/``else`` of them included) form scheduled blocks; loops,
+``while``, other ``if``/``else`` and calls are control regions. State 0 is idle; every block
+cycle and every call's wait has a state of its own. A loop with constant bounds costs no cycle
+beyond its body (its counter steps in the body's last cycle); a loop with other bounds has a
+head block that evaluates them once. Branches of an ``if``/``else`` with static latencies are
+padded to the same length, so the whole design stays statically timed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import nodes as ir
+from ..types import Index
+from .dfg import BOOL, BlockBuilder, Dfg
+from .listsched import PortModel, schedule_block
+from .units import divider_shapes, operand_widths
+
+INDEX = Index()
+
+
+@dataclass(eq=False)
+class Block:
+    dfg: Dfg
+    cycles: int
+    first_state: int
+    loc: object
+    what: str
+
+    def states(self):
+        return range(self.first_state, self.first_state + self.cycles)
+
+
+@dataclass(eq=False)
+class Seq:
+    items: list
+
+
+@dataclass(eq=False)
+class Loop:
+    stmt: ir.For
+    body: Seq
+    head: Block | None            # bounds that are not constants
+    trip: int | None              # constant bounds: the trip count (>= 1)
+    bound_var: ir.Var | None      # holds ``hi`` when it is not constant
+
+
+@dataclass(eq=False)
+class WhileLoop:
+    stmt: ir.While
+    cond: Block
+    body: Seq
+
+
+@dataclass(eq=False)
+class Branch:
+    stmt: ir.If
+    cond: Block
+    then: Seq
+    orelse: Seq
+
+
+@dataclass(eq=False)
+class Delay:
+    first_state: int
+    cycles: int
+
+
+@dataclass(eq=False)
+class Call:
+    stmt: ir.CallStmt
+    block: Block                  # evaluates the arguments; starts the callee in its last cycle
+    wait_state: int
+    callee: str                   # the callee's function name (one instance per callee)
+
+
+@dataclass
+class Plan:
+    hw: object                    # normalize.HwFunction
+    body: Seq
+    state_names: list = field(default_factory=lambda: ["idle"])
+    calls: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)
+    loops: list = field(default_factory=list)       # every Loop, outermost first
+
+
+def is_straight_line(stmt) -> bool:
+    if isinstance(stmt, (ir.Assign, ir.Store, ir.BitStore)):
+        return True
+    if isinstance(stmt, ir.If):
+        return all(map(is_straight_line, stmt.then_body + stmt.else_body))
+    return False
+
+
+class Planner:
+    def __init__(self, hw, model, external: set, callee_latency):
+        self.hw, self.model = hw, model
+        self.external = external                  # ids of buffers behind external interfaces
+        self.callee_latency = callee_latency      # (function, env) -> int | None
+        self.plan = Plan(hw, Seq([]))
+        self.fresh = 0
+
+    # -- states ----------------------------------------------------------------------------------
+    def states(self, n: int, describe) -> int:
+        first = len(self.plan.state_names)
+        self.plan.state_names.extend(describe(k) for k in range(n))
+        return first
+
+    def block(self, builder: BlockBuilder, loc, what: str) -> Block:
+        dfg = builder.finish()
+        ports = PortModel(lambda buf, kind: ((id(buf),) + self.port_of(buf, kind)[:1],
+                                             self.port_of(buf, kind)[1]))
+        cycles = schedule_block(dfg, self.model, ports, self.latency_of)
+        where = f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc else "?"
+        first = self.states(cycles, lambda k: f"{what} at {where}, cycle {k + 1} of {cycles}")
+        block = Block(dfg, cycles, first, loc, what)
+        self.plan.blocks.append(block)
+        return block
+
+    def port_of(self, buffer, kind):
+        if id(buffer) in self.external:
+            return ("rw", 1)
+        return ("r" if kind == "load" else "w", 1)
+
+    def latency_of(self, node) -> int:
+        if node.kind == "mul":
+            latency = self.model.multiplier_latency(*operand_widths(node))
+        else:
+            latency = self.model.divider_latency(divider_shapes(node)[0].width)
+        node.attrs["latency"] = latency
+        return latency
+
+    # -- statements -----------------------------------------------------------------------------
+    def seq(self, stmts: list) -> Seq:
+        items, run = [], []
+        for stmt in stmts + [None]:
+            if stmt is not None and is_straight_line(stmt):
+                run.append(stmt)
+                continue
+            if run:
+                builder = BlockBuilder(run[0].loc)
+                builder.statements(run)
+                items.append(self.block(builder, run[0].loc, "statements"))
+                run = []
+            if stmt is not None:
+                region = self.control(stmt)
+                if region is not None:
+                    items.append(region)
+        return Seq(items)
+
+    def control(self, stmt):
+        if isinstance(stmt, ir.For):
+            return self.loop(stmt)
+        if isinstance(stmt, ir.While):
+            builder = BlockBuilder(stmt.loc)
+            builder.branch(stmt.cond)
+            cond = self.block(builder, stmt.loc, "while condition")
+            return WhileLoop(stmt, cond, self.seq(stmt.body))
+        if isinstance(stmt, ir.If):
+            builder = BlockBuilder(stmt.loc)
+            builder.branch(stmt.cond)
+            cond = self.block(builder, stmt.loc, "if condition")
+            then, orelse = self.seq(stmt.then_body), self.seq(stmt.else_body)
+            self.pad(then, orelse)
+            return Branch(stmt, cond, then, orelse)
+        if isinstance(stmt, ir.CallStmt):
+            builder = BlockBuilder(stmt.loc)
+            builder.call(stmt, None)
+            block = self.block(builder, stmt.loc, f"call of {stmt.func.name} (arguments)")
+            wait = self.states(1, lambda k: f"call of {stmt.func.name} at "
+                               f"{stmt.loc.file.rsplit('/', 1)[-1]}:{stmt.loc.line} (waiting)")
+            call = Call(stmt, block, wait, stmt.func.name)
+            self.plan.calls.append(call)
+            return call
+        raise AssertionError(f"not a control statement: {stmt!r}")
+
+    def loop(self, stmt: ir.For):
+        if isinstance(stmt.lo, ir.Const) and isinstance(stmt.hi, ir.Const):
+            trip = len(range(stmt.lo.value, stmt.hi.value, stmt.step))
+            if trip == 0:
+                return None
+            loop = Loop(stmt, None, None, trip, None)
+            self.plan.loops.append(loop)
+            loop.body = self.seq(stmt.body) if stmt.body else Seq([])
+        else:
+            bound = ir.Var(f"{stmt.name}_hi{self.fresh}", stmt.hi.type, stmt.loc, "local")
+            self.fresh += 1
+            builder = BlockBuilder(stmt.loc)
+            builder.statements([ir.Assign(stmt.loc, stmt.var, stmt.lo),
+                                ir.Assign(stmt.loc, bound, stmt.hi)])
+            builder.branch(ir.Compare(BOOL, stmt.loc, "lt" if stmt.step > 0 else "gt",
+                                      stmt.lo, stmt.hi))
+            head = self.block(builder, stmt.loc, f"loop {stmt.name} bounds")
+            loop = Loop(stmt, None, head, None, bound)
+            self.plan.loops.append(loop)
+            loop.body = self.seq(stmt.body)
+        if not loop.body.items:   # an empty body still takes a cycle per iteration
+            loop.body = Seq([self.block(BlockBuilder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
+        return loop
+
+    def pad(self, then: Seq, orelse: Seq) -> None:
+        a, b = latency(then, {}, self.callee_latency), latency(orelse, {}, self.callee_latency)
+        if a is None or b is None or a == b:
+            return
+        short = then if a < b else orelse
+        n = abs(a - b)
+        short.items.append(Delay(self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}"), n))
+
+
+def make_plan(hw, model, external: set, callee_latency) -> Plan:
+    planner = Planner(hw, model, external, callee_latency)
+    planner.plan.body = planner.seq(hw.body)
+    return planner.plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Static latency
+
+
+def evaluate(expr: ir.Expr, env: dict):
+    """The integer value of an index/integer expression over ``env`` (Var -> int), or None."""
+    if isinstance(expr, ir.Const):
+        return expr.value if isinstance(expr.value, int) else None
+    if isinstance(expr, ir.VarRef):
+        return env.get(expr.var)
+    if isinstance(expr, ir.Cast):
+        v = evaluate(expr.operand, env)
+        if v is None or expr.type.fracs or expr.operand.type.fracs:
+            return None
+        return v if isinstance(expr.type, Index) else expr.type.wrap(v)
+    if isinstance(expr, ir.BinOp) and not expr.type.fracs:
+        a, b = evaluate(expr.lhs, env), evaluate(expr.rhs, env)
+        if a is None or b is None:
+            return None
+        ops = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
+               "floordiv": lambda: a // b if b else None,
+               "shl": lambda: a << b if 0 <= b < 64 else None,
+               "shr": lambda: a >> b if b >= 0 else None}
+        if expr.op not in ops:
+            return None
+        v = ops[expr.op]()
+        return None if v is None else (v if isinstance(expr.type, Index) else expr.type.wrap(v))
+    if isinstance(expr, ir.MinMax):
+        values = [evaluate(v, env) for v in expr.values]
+        return None if None in values else (min if expr.op == "min" else max)(values)
+    return None
+
+
+def _bound_vars(region, cache: dict) -> frozenset:
+    """Variables whose values the latency of ``region`` depends on."""
+    key = id(region)
+    if key in cache:
+        return cache[key]
+    out: set = set()
+    if isinstance(region, Seq):
+        for item in region.items:
+            out |= _bound_vars(item, cache)
+    elif isinstance(region, Loop):
+        if region.trip is None:
+            for e in (region.stmt.lo, region.stmt.hi):
+                out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
+        out |= _bound_vars(region.body, cache) - {region.stmt.var}
+    elif isinstance(region, Branch):
+        out |= _bound_vars(region.then, cache) | _bound_vars(region.orelse, cache)
+    elif isinstance(region, Call):
+        for a in region.stmt.args:
+            out |= {s.var for s in ir.walk_expr(a) if isinstance(s, ir.VarRef)}
+    cache[key] = frozenset(out)
+    return cache[key]
+
+
+def latency(region, env: dict, callee_latency, _cache=None):
+    """Cycles ``region`` takes with the variables of ``env`` bound, or None when data decide."""
+    cache = {} if _cache is None else _cache
+    if isinstance(region, (Block,)):
+        return region.cycles
+    if isinstance(region, Delay):
+        return region.cycles
+    if isinstance(region, Seq):
+        total = 0
+        for item in region.items:
+            n = latency(item, env, callee_latency, cache)
+            if n is None:
+                return None
+            total += n
+        return total
+    if isinstance(region, Loop):
+        stmt = region.stmt
+        if region.trip is not None:
+            values, head = range(stmt.lo.value, stmt.hi.value, stmt.step), 0
+        else:
+            lo, hi = evaluate(stmt.lo, env), evaluate(stmt.hi, env)
+            if lo is None or hi is None:
+                return None
+            values, head = range(lo, hi, stmt.step), region.head.cycles
+        if stmt.var not in _bound_vars(region.body, cache):
+            body = latency(region.body, env, callee_latency, cache)
+            return None if body is None else head + len(values) * body
+        total = head
+        for v in values:
+            body = latency(region.body, {**env, stmt.var: v}, callee_latency, cache)
+            if body is None:
+                return None
+            total += body
+        return total
+    if isinstance(region, Branch):
+        a = latency(region.then, env, callee_latency, cache)
+        b = latency(region.orelse, env, callee_latency, cache)
+        return None if a is None or b is None or a != b else region.cond.cycles + a
+    if isinstance(region, WhileLoop):
+        return None
+    if isinstance(region, Call):
+        callee_env = [evaluate(a, env) if not isinstance(a, ir.BufferRef) else None
+                      for a in region.stmt.args]
+        n = callee_latency(region.stmt.func, callee_env)
+        return None if n is None else region.block.cycles + n + 1
+    raise AssertionError(region)
