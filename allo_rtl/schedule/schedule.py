@@ -12,7 +12,9 @@ from ..ir import nodes as ir
 from ..ir.printer import format_function
 
 INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
-LATER_TARGETS = ("rtl", "verilog", "amaranth")
+RTL_TARGETS = ("rtl", "verilog", "amaranth")
+HARDWARE_OPTIONS = ("family", "clock_mhz")
+SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
 ALLO_PRIMITIVES = ("split", "reorder", "fuse", "unroll", "pipeline", "partition", "reshape",
                    "buffer_at", "reuse_at", "compute_at", "compose", "to", "dataflow")
 
@@ -187,7 +189,14 @@ class Schedule:
 
     # -- building ----------------------------------------------------------------------------
     def build(self, target: str = "interp", **options):
-        """``"interp"`` (default; ``"llvm"`` is Allo's name for it): the reference interpreter."""
+        """Build the design for ``target``:
+
+        * ``"interp"`` (default; ``"llvm"`` is Allo's name for it): the reference interpreter;
+        * ``"rtl"``: a callable that simulates the generated hardware (``simulator=
+          "verilator"|"icarus"|"amaranth"``, ``waves=``, ``cycle_limit=``) and sets ``.cycles``;
+        * ``"verilog"``: the Verilog text; ``"amaranth"``: the top-level ``wiring.Component``.
+
+        Hardware targets take ``family="ecp5"|"ice40"|"generic"`` and ``clock_mhz=`` (100)."""
         if target in INTERP_TARGETS:
             if options:
                 raise ScheduleError(f"build(target={target!r}) takes no options, got "
@@ -195,12 +204,40 @@ class Schedule:
                                     "call build() or build(target='interp')")
             from ..interp import build_interpreter
             return build_interpreter(self.top)
-        if target in LATER_TARGETS:
-            raise UnsupportedError(f"build target {target!r} is not available yet", caller_loc(),
-                                   "RTL generation comes with the next release; use "
-                                   "target='interp' for now")
-        raise ScheduleError(f"build: unknown target {target!r}", caller_loc(),
-                            f"targets: {', '.join(INTERP_TARGETS + LATER_TARGETS)}")
+        if target not in RTL_TARGETS:
+            raise ScheduleError(f"build: unknown target {target!r}", caller_loc(),
+                                f"targets: {', '.join(INTERP_TARGETS + RTL_TARGETS)}")
+        allowed = HARDWARE_OPTIONS + (SIMULATION_OPTIONS if target == "rtl" else ())
+        unknown = [k for k in options if k not in allowed]
+        if unknown:
+            raise ScheduleError(f"build(target={target!r}) has no option "
+                                f"{', '.join(map(repr, unknown))}", caller_loc(),
+                                f"options: {', '.join(allowed)}")
+        design = self._generate(**{k: v for k, v in options.items() if k in HARDWARE_OPTIONS})
+        if target == "amaranth":
+            return design.component
+        if target == "verilog":
+            return design.verilog()
+        from ..sim.module import RtlModule
+        return RtlModule(design, **{k: v for k, v in options.items() if k in SIMULATION_OPTIONS})
+
+    def _generate(self, family: str = "ecp5", clock_mhz: float = 100.0):
+        from ..gen import generate
+        return generate(self.top, family, clock_mhz)
+
+    def report(self, resources: bool = False, family: str = "ecp5", clock_mhz: float = 100.0,
+               progress=None):
+        """What the hardware will do: per loop trip count and cycles, per function states,
+        latency and units, and the predicted cycle count of the design (``print`` it).
+
+        ``resources=True`` also synthesizes the design for the ECP5 with Yosys (takes a while)."""
+        from ..gen.report import make_report
+        design = self._generate(family, clock_mhz)
+        report = make_report(design)
+        if resources:
+            from ..boards.synth import synthesize_ecp5
+            report.resources = synthesize_ecp5(design.verilog(), design.top.name, progress=progress)
+        return report
 
 
 def customize(fn, instantiate=None) -> Schedule:

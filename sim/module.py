@@ -1,0 +1,74 @@
+"""``RtlModule``: generated hardware called like the interpreter, on numpy arrays and scalars."""
+from __future__ import annotations
+
+from .. import kernel_call
+from ..errors import SimulationError, caller_loc
+
+SIMULATORS = ("verilator", "icarus", "amaranth")
+
+
+class RtlModule:
+    """Simulates the design of ``design`` (a ``gen.GeneratedDesign``) on each call.
+
+    Same calling convention as the interpreter: array arguments the kernel writes are updated in
+    place, results are returned. ``cycles`` is the cycle count of the last call (``start`` to
+    ``done``), ``predicted_cycles`` the static latency (None when data decide it), ``waves`` the
+    waveform file of the last call when built with ``waves=True``."""
+
+    def __init__(self, design, simulator: str = "verilator", waves: bool = False,
+                 cycle_limit: int | None = None, progress=None):
+        if simulator not in SIMULATORS:
+            raise SimulationError(f"unknown simulator {simulator!r}", caller_loc(),
+                                  f"simulators: {', '.join(SIMULATORS)}")
+        if cycle_limit is not None and (not isinstance(cycle_limit, int) or cycle_limit < 1):
+            raise SimulationError(f"cycle_limit must be a positive integer, got {cycle_limit!r}",
+                                  caller_loc(), "leave it out for the simulator's default")
+        self.design, self.top = design, design.top
+        self.simulator, self.waves_enabled = simulator, waves
+        self.cycle_limit, self.progress = cycle_limit, progress
+        self.cycles: int | None = None
+        self.waves: str | None = None
+        self.predicted_cycles = design.predicted_cycles
+        self._verilog = None
+
+    def __repr__(self):
+        return f"<RtlModule {self.top.name} on {self.simulator}>"
+
+    @property
+    def verilog(self) -> str:
+        if self._verilog is None:
+            self._verilog = self.design.verilog()
+        return self._verilog
+
+    def __call__(self, *args, **kwargs):
+        from . import simulate
+
+        values = kernel_call.bind(self.top, args, kwargs)
+        raw_args, arrays = kernel_call.to_raw(self.top, values)
+        info = self.design.info
+        scalars = [raw_args[p.param_index] for p in info.scalar_args]
+        memories = {}
+        for port in info.arrays:
+            if port.param_index is not None:
+                memories[port.port] = list(raw_args[port.param_index])
+            else:
+                memories[port.port] = [0] * port.depth
+        result = simulate(self.design.component, info, scalars, memories,
+                          simulator=self.simulator, waves=self.waves_enabled,
+                          cycle_limit=self.cycle_limit,
+                          verilog=None if self.simulator == "amaranth" else self.verilog,
+                          loc=self.top.loc, progress=self.progress)
+        self.cycles, self.waves = result.cycles, result.waves
+        raw_results = [None] * len(self.top.result_types)
+        for port, value in zip(info.scalar_results, result.scalar_results):
+            raw_results[port.result_index] = value
+        for port in info.arrays:
+            if port.result_index is not None:
+                raw_results[port.result_index] = result.arrays[port.port]
+        outs = kernel_call.from_raw_results(self.top, raw_results)
+        final = {id(a.param): a.raw for a in arrays}
+        for port in info.arrays:
+            if port.param_index is not None and port.written:
+                final[id(self.top.params[port.param_index])] = result.arrays[port.port]
+        kernel_call.write_back(arrays, final)
+        return outs
