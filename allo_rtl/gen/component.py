@@ -83,7 +83,7 @@ class _Storage(dict):
         if member is not None:
             storage = ExternalArray(buffer, getattr(self.component, member))
         else:
-            storage = LocalArray(buffer)
+            storage = LocalArray(buffer, self.design.hw.initial.get(id(buffer)))
             storage.add_to(self.m, f"mem_{buffer.name}")
         self[buffer] = storage
         return storage

@@ -217,8 +217,10 @@ def _combinational(n: Node, v: list):
         if n.operands[1].kind == "const":
             lo = n.operands[1].attrs["value"]
             return Cat(old[:lo], value, old[lo + width:bits])
-        mask = Const((1 << width) - 1, width) << v[1].as_unsigned()
-        return (old & ~mask[:bits]) | (value << v[1].as_unsigned())[:bits]
+        # a low bit beyond the value is an error in the IR, so its top bits can be ignored
+        lo = v[1].as_unsigned()[:max(1, (bits - 1).bit_length())]
+        mask = (Const((1 << width) - 1, bits) << lo)[:bits]   # bits wide before ~
+        return (old & ~mask) | (value << lo)[:bits]
     if op == "reverse":
         raw = v[0].as_unsigned()
         return Cat(*[raw[i] for i in reversed(range(len(raw)))])

@@ -68,9 +68,11 @@ class LocalArray(ArrayStorage):
 
     kind = "local"
 
-    def __init__(self, buffer):
+    def __init__(self, buffer, initial=None):
         super().__init__(buffer)
-        self.memory = Memory(shape=unsigned(buffer.elem.bits), depth=self.depth, init=[])
+        mask = (1 << buffer.elem.bits) - 1
+        self.memory = Memory(shape=unsigned(buffer.elem.bits), depth=self.depth,
+                             init=[w & mask for w in initial or []])
         self.rport = self.memory.read_port()
         self.wport = self.memory.write_port()
         self.ren = Signal(name=f"{buffer.name}_ren")

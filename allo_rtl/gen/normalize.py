@@ -25,6 +25,7 @@ class HwFunction:
     body: list
     result_vars: dict = field(default_factory=dict)     # result position -> Var
     result_buffers: dict = field(default_factory=dict)  # result position -> local Buffer
+    initial: dict = field(default_factory=dict)         # id(Buffer) -> raw words it starts with
 
     @property
     def name(self) -> str:
@@ -71,6 +72,7 @@ class Normalizer:
         self.fn = fn
         self.names = set(fn.locals) | {p.name for p in fn.params}
         self.out = HwFunction(fn, [])
+        self.written = _written_locals(fn)
 
     def fresh(self, base: str, t, loc) -> ir.Var:
         name, n = base, 0
@@ -173,23 +175,23 @@ class Normalizer:
         if stmt.init is None and isinstance(following, ir.CallStmt) and \
                 any(t is buf for t in following.targets):
             return []  # the call's result overwrites all of it
+        loc = stmt.loc
+        loops = [self.fresh(f"{buf.name}_fill{d}", INDEX, loc) for d in range(len(buf.shape))]
+        index = [ir.VarRef(INDEX, loc, v) for v in loops]
         if stmt.init is not None and not isinstance(stmt.init, (int, float)):
-            values = {int(v) for v in getattr(stmt.init, "flat", [stmt.init])}
-            if len(values) != 1:
-                raise UnsupportedError(
-                    f"array {buf.name!r} is initialised from a list of values, which RTL "
-                    "targets do not support yet", stmt.loc,
-                    "initialise it with one value and fill it in a loop")
-            init = values.pop()
+            words = [int(v) for v in stmt.init.flat]
+            if buf not in self.written:   # a table: the memory starts with it, never refilled
+                self.out.initial[id(buf)] = words
+                return []
+            table = ir.Buffer(self.fresh(f"{buf.name}_init", buf.elem, loc).name, buf.type, loc)
+            self.out.initial[id(table)] = words
+            value = ir.Load(buf.elem, loc, table, index)
         else:
-            init = int(stmt.init or 0)
-        loops = [self.fresh(f"{buf.name}_fill{d}", INDEX, stmt.loc) for d in range(len(buf.shape))]
-        body: list = [ir.Store(stmt.loc, buf, [ir.VarRef(INDEX, stmt.loc, v) for v in loops],
-                               ir.Const(buf.elem, stmt.loc, init))]
+            value = ir.Const(buf.elem, loc, int(stmt.init or 0))
+        body: list = [ir.Store(loc, buf, index, value)]
         for var, extent in reversed(list(zip(loops, buf.shape))):
-            body = [ir.For(stmt.loc, var, ir.Const(INDEX, stmt.loc, 0),
-                           ir.Const(INDEX, stmt.loc, extent), 1, body, var.name,
-                           f"fill_{buf.name}", "fill")]
+            body = [ir.For(loc, var, ir.Const(INDEX, loc, 0), ir.Const(INDEX, loc, extent), 1,
+                           body, var.name, f"fill_{buf.name}", "fill")]
         return body
 
     def ret(self, stmt: ir.Return) -> list:
@@ -209,6 +211,20 @@ class Normalizer:
                 self.out.result_vars[k] = var
                 out.append(ir.Assign(value.loc, var, self.hoist(value, out)))
         return out
+
+
+def _written_locals(fn: ir.Function) -> set:
+    """Local arrays that a store, a bit store or a call may write."""
+    out = set()
+    for stmt in ir.walk_stmts(fn.body):
+        if isinstance(stmt, ir.Store):
+            out.add(stmt.buffer)
+        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
+            out.add(stmt.target.buffer)
+        elif isinstance(stmt, ir.CallStmt):
+            out.update(a.buffer for a in stmt.args if isinstance(a, ir.BufferRef))
+            out.update(t for t in stmt.targets if isinstance(t, ir.Buffer))
+    return out
 
 
 def _shallow_copy(expr):
