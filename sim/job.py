@@ -1,0 +1,85 @@
+"""What one simulation run needs, checked and converted to bits, and what it gives back."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import SimulationError
+from ..gen.design import DesignInfo
+from .values import flat_ints, from_bits, to_bits
+
+# Every simulator drives the same clock, so waveforms of different simulators line up.
+CLOCK_PERIOD_NS = 10
+RESET_CYCLES = 2
+
+
+@dataclass
+class SimResult:
+    """The outcome of a run that saw ``done``. Values are raw (sign-extended for signed types)."""
+
+    scalar_results: list[int]
+    arrays: dict[str, list[int]]      # final contents of every memory, keyed by ArrayPort.port
+    cycles: int                       # cycles ``busy`` was high
+    waves: str | None = None          # path of the waveform file (waves=True)
+    built: bool = False               # whether this call compiled the design (cocotb simulators)
+    simulator: str = ""
+
+
+@dataclass
+class SimJob:
+    """A run's inputs as port bits, shared by every simulator backend."""
+
+    info: DesignInfo
+    scalar_bits: list[int]                  # per info.scalar_args
+    array_bits: dict[str, list[int]]        # per ArrayPort.port, length = depth
+    cycle_limit: int
+    waves: Path | None
+    loc: object = None
+    progress: Callable[[str], None] | None = field(default=None, repr=False)
+
+    def report(self, status: str) -> None:
+        if self.progress is not None:
+            self.progress(status)
+
+    def result(self, out_bits: list[int], memories: dict[str, list[int]], cycles: int,
+               **extra) -> SimResult:
+        """Raw values from the bits a backend read back."""
+        info = self.info
+        scalars = [from_bits(b, p.width, p.signed) for p, b in zip(info.scalar_results, out_bits)]
+        arrays = {a.port: [from_bits(b, a.width, a.signed) for b in memories[a.port]]
+                  for a in info.arrays}
+        return SimResult(scalars, arrays, cycles,
+                         str(self.waves) if self.waves is not None else None, **extra)
+
+
+def make_job(info: DesignInfo, scalar_args, arrays, cycle_limit: int, waves, loc,
+             progress) -> SimJob:
+    """Check the caller's values against ``info`` and convert them to bits."""
+    scalar_args = list(scalar_args)
+    if len(scalar_args) != len(info.scalar_args):
+        raise SimulationError(
+            f"{info.name} takes {len(info.scalar_args)} scalar argument(s), got {len(scalar_args)}",
+            loc, "pass one raw integer per entry of DesignInfo.scalar_args, in order")
+    scalar_bits = [to_bits(v, p.width, f"{info.name}: scalar argument {p.port}", loc)
+                   for p, v in zip(info.scalar_args, scalar_args)]
+
+    known = {a.port for a in info.arrays}
+    unknown = sorted(set(arrays) - known)
+    if unknown:
+        raise SimulationError(
+            f"{info.name} has no memory interface {', '.join(unknown)}", loc,
+            f"arrays are keyed by ArrayPort.port: {', '.join(sorted(known)) or '(none)'}")
+    array_bits = {}
+    for a in info.arrays:
+        # A result array the caller left out starts as zeros, like a fresh buffer.
+        values = flat_ints(arrays[a.port]) if a.port in arrays else [0] * a.depth
+        if len(values) != a.depth:
+            raise SimulationError(
+                f"{info.name}: {a.port} holds {a.depth} words, got {len(values)}", loc,
+                "pass the flat row-major contents of the whole array")
+        array_bits[a.port] = [to_bits(v, a.width, f"{info.name}: {a.port}", loc) for v in values]
+
+    if cycle_limit < 1:
+        raise SimulationError(f"cycle_limit must be at least 1, got {cycle_limit}", loc, None)
+    return SimJob(info, scalar_bits, array_bits, cycle_limit, waves, loc, progress)
