@@ -9,7 +9,7 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from ..types import Index
-from .dfg import Node
+from .dfg import Node, signed_digits
 from .units import SequentialDivider, divider_shapes, registered_multiply
 
 
@@ -161,8 +161,11 @@ def _combinational(n: Node, v: list):
         a, b = _aligned(n, v, f)
         exact = {"add": a + b, "sub": a - b, "and": a & b, "or": a | b, "xor": a ^ b}[op]
         return rescale(exact, f, f_out)
-    if op == "mul":   # by a constant
-        return rescale(v[0] * v[1], n.operands[0].type.fracs + n.operands[1].type.fracs, f_out)
+    if op == "mul":   # by a constant with few signed digits: shifts and adds, no DSP block
+        product = Const(0)
+        for shift, sign in signed_digits(n.operands[1].attrs["value"]):
+            product = product + (v[0] << shift) if sign > 0 else product - (v[0] << shift)
+        return rescale(product, n.operands[0].type.fracs + n.operands[1].type.fracs, f_out)
     if op in ("lt", "le", "gt", "ge", "eq", "ne"):
         f = max(o.type.fracs for o in n.operands)
         a, b = _aligned(n, v, f)

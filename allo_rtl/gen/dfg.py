@@ -22,6 +22,7 @@ from ..ir import nodes as ir
 from ..types import Float, Index, UInt
 
 BOOL = UInt(1)
+_SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
 INDEX = Index()
 MEMORY_KINDS = ("load", "store")
 SINK_KINDS = ("store", "write", "branch", "call")
@@ -120,8 +121,12 @@ class BlockBuilder:
 
     def e_BinOp(self, e):
         a, b = self.expr(e.lhs), self.expr(e.rhs)
-        if e.op == "mul" and a.kind != "const" and b.kind != "const":
-            return self.node("mul", e.type, [a, b], e.loc, op="mul")
+        if e.op == "mul":
+            if a.kind == "const":
+                a, b = b, a
+            if b.kind != "const" or len(signed_digits(b.attrs["value"])) > _SHIFT_ADD_TERMS:
+                return self.node("mul", e.type, [a, b], e.loc, op="mul")
+            return self.node("op", e.type, [a, b], e.loc, op="mul")   # shifts and adds
         if e.op in ("div", "floordiv", "mod"):
             return self.node("div", e.type, [a, b], e.loc, op=e.op)
         return self.node("op", e.type, [a, b], e.loc, op=e.op)
@@ -288,6 +293,20 @@ class BlockBuilder:
         for k, n in enumerate(self.nodes):
             n.id = k
         return Dfg(self.nodes, terminal, self.loc)
+
+
+def signed_digits(constant: int) -> list:
+    """``[(shift, +1 or -1)]`` with ``constant == sum(sign << shift)``, fewest terms (the
+    canonical signed-digit form): 7 is 8 - 1."""
+    digits, shift = [], 0
+    while constant:
+        if constant & 1:
+            digit = 2 - (constant & 3)      # +1 when ...01, -1 when ...11
+            digits.append((shift, digit))
+            constant -= digit
+        constant >>= 1
+        shift += 1
+    return digits
 
 
 def _float_to_raw(value: float, t) -> int:

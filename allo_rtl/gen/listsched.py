@@ -9,7 +9,7 @@ operation of the block that reads it.
 """
 from __future__ import annotations
 
-from .dfg import Dfg, Node
+from .dfg import Dfg, Node, signed_digits
 from .timing import TimingModel
 
 _ALWAYS = ("const", "var")
@@ -35,7 +35,8 @@ def op_delay(node: Node, model: TimingModel) -> float:
     if op in ("eq", "ne"):
         return model.equality(w)
     if op == "mul":
-        return model.constant_multiply(w, const_operand[0].attrs["value"] if const_operand else 3)
+        terms = len(signed_digits(const_operand[0].attrs["value"]))
+        return model.adder(w) * max(1, (terms - 1).bit_length())
     if op in ("shl", "shr", "bitread"):
         return 0.0 if const_operand else model.shifter(w)
     if op == "bitinsert":

@@ -51,12 +51,6 @@ class TimingModel:
             levels += 1
         return self.lut * levels
 
-    def constant_multiply(self, width: int, constant: int) -> float:
-        """A multiplication by a constant: shifts and a tree of adders (one per set bit)."""
-        terms = max(1, bin(abs(constant)).count("1"))
-        depth = (terms - 1).bit_length()
-        return self.adder(width) * depth
-
     # -- multi-cycle units -------------------------------------------------------------------
     def multiplier_latency(self, width_a: int, width_b: int) -> int:
         """Registered inputs and output; products wider than one DSP get one more stage for the
