@@ -201,9 +201,9 @@ class BlockBuilder:
                 continue
             if _addresses_differ(access.operands[0], other.operands[0]):
                 continue
-            # read after write and write after write: one cycle later; write after read: the
-            # same cycle is fine (a read returns the old word).
-            access.deps.append((other, 0 if other.kind == "load" else 1))
+            # Every order takes a cycle: a read after a write sees the word in the next cycle,
+            # and a write never shares a cycle with a read of the same word (memories.py).
+            access.deps.append((other, 1))
         previous.append(access)
 
     # -- statements --------------------------------------------------------------------------

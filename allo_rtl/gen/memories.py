@@ -71,8 +71,10 @@ class LocalArray(ArrayStorage):
     def __init__(self, buffer, initial=None):
         super().__init__(buffer)
         mask = (1 << buffer.elem.bits) - 1
+        # The scheduler never reads and writes a local memory in one cycle unless the addresses
+        # provably differ (dfg.py), so Yosys need not add bypass logic for that case.
         self.memory = Memory(shape=unsigned(buffer.elem.bits), depth=self.depth,
-                             init=[w & mask for w in initial or []])
+                             init=[w & mask for w in initial or []], attrs={"no_rw_check": 1})
         self.rport = self.memory.read_port()
         self.wport = self.memory.write_port()
         self.ren = Signal(name=f"{buffer.name}_ren")

@@ -24,7 +24,7 @@ class TimingModel:
     carry_per_bit: float = 0.045
     reg_out: float = 0.8          # clock to output of a flip-flop, plus routing
     reg_setup: float = 0.4
-    mem_out: float = 3.8          # block RAM clock to data out (no output register)
+    mem_out: float = 5.8          # block RAM clock to data out (DP16KD, no output register)
     mem_setup: float = 1.0        # block RAM address and data setup
     mul_in_setup: float = 0.6     # into a DSP input register
     dsp_width: int = 18           # a multiplier this wide or narrower fits one DSP block
@@ -72,5 +72,5 @@ def timing_model(family: str = "ecp5", clock_mhz: float = 100.0) -> TimingModel:
                                caller_loc(), "the default is 100")
     if family == "ice40":
         return TimingModel(family, clock_mhz, lut=1.6, carry_base=2.0, carry_per_bit=0.1,
-                           mem_out=4.5, dsp_width=16)
+                           mem_out=4.0, dsp_width=16)
     return TimingModel(family, float(clock_mhz))
