@@ -22,23 +22,33 @@ def _bits(handle) -> int:
     return int("".join("0" if c in "xzuw-" else c for c in text) or "0", 2)
 
 
+def _child(handle, name: str):
+    """A child by its Verilog name. Names that are not plain identifiers (Amaranth's ``U$0``
+    for an unnamed submodule) are escaped identifiers in the Verilog; Verilator's VPI knows
+    them only in their escaped form, Icarus only in the plain one."""
+    try:
+        return handle[name]
+    except KeyError:
+        return handle["\\" + name + " "]
+
+
 def _probe_handle(top, instance, path, signal):
     handle = top[instance]
     for name in (*path, signal):
-        handle = handle[name]
+        handle = _child(handle, name)
     return handle
 
 
-def _read_probes(top, job) -> tuple[list, list]:
-    values, errors = [], []
+def _read_probes(top, job) -> list:
+    """Each probe's state register value, None where the register is not found."""
+    values = []
     for probe in job["probes"]:
         try:
-            values.append(_bits(_probe_handle(top, job["instance"], probe["path"], probe["signal"])))
-            errors.append(None)
-        except (AttributeError, KeyError, ValueError) as error:
+            handle = _probe_handle(top, job["instance"], probe["path"], probe["signal"])
+            values.append(_bits(handle))
+        except (AttributeError, KeyError, ValueError):
             values.append(None)
-            errors.append(str(error))
-    return values, errors
+    return values
 
 
 @cocotb.test()
@@ -71,6 +81,6 @@ async def run_kernel(dut):
         result["outputs"] = [_bits(dut[port]) for port in job["scalar_outputs"]]
     except SimTimeoutError:
         result["finished"] = False
-        result["probes"], result["probe_errors"] = _read_probes(dut, job)
+        result["probes"] = _read_probes(dut, job)
     with open(job["result_file"], "w") as f:
         json.dump(result, f)

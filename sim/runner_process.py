@@ -44,4 +44,8 @@ def main(request_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    try:
+        main(sys.argv[1])
+    except Exception as error:     # the tool's own output, just above in the log, says why
+        print(f"cocotb runner: {type(error).__name__}: {error}", flush=True)
+        sys.exit(1)

@@ -135,9 +135,12 @@ class ScaleSum(wiring.Component):
 
 
 # --- spin: a top that calls a controller whose loop never exits --------------------------------
+# The probes reach a named submodule ("control") and, inside it, an unnamed one: Amaranth calls
+# it U$0, an escaped identifier in Verilog.
 
 SPIN_TOP_STATES = ("idle", "call loop at spin.py:9")
 SPIN_LOOP_STATES = ("idle", "while at spin.py:3, cycle 0", "while at spin.py:3, cycle 1")
+SPIN_TICK_STATES = ("even", "odd")
 
 
 def spin_info() -> DesignInfo:
@@ -145,7 +148,25 @@ def spin_info() -> DesignInfo:
         name="spin",
         scalar_args=[ScalarPort("in_n", Int(8), param_index=0)],
         probes=[StateProbe((), "phase", SPIN_TOP_STATES, "spin"),
-                StateProbe(("control",), "state", SPIN_LOOP_STATES, "loop")])
+                StateProbe(("control",), "state", SPIN_LOOP_STATES, "loop"),
+                StateProbe(("control", "U$0"), "tick", SPIN_TICK_STATES, "ticker")])
+
+
+class _Ticker(wiring.Component):
+    """Toggles every cycle once started."""
+
+    def __init__(self):
+        super().__init__({"go": In(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        on = Signal()
+        tick = Signal(1, name="tick")
+        with m.If(self.go):
+            m.d.sync += on.eq(1)
+        with m.If(on):
+            m.d.sync += tick.eq(~tick)
+        return m
 
 
 class _SpinLoop(wiring.Component):
@@ -154,6 +175,9 @@ class _SpinLoop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        ticker = _Ticker()
+        m.submodules += ticker
+        m.d.comb += ticker.go.eq(self.go)
         state = Signal(2, name="state")
         with m.Switch(state):
             with m.Case(0):

@@ -3,14 +3,17 @@
 Builds go to the usual cache ($ALLO_RTL_CACHE or ~/.cache/allo-rtl), so a second session reuses
 them; a cold cache costs about 35 s of Verilator builds.
 """
+import threading
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from allo_rtl.errors import SimulationError
 from allo_rtl.sim import SimResult, simulate
 
-from .helpers_sim import (SPIN_LOOP_STATES, SPIN_TOP_STATES, ScaleSum, Spin, VectorAdd,
-                          scale_sum_info, vadd_info)
+from .helpers_sim import (SPIN_LOOP_STATES, SPIN_TICK_STATES, SPIN_TOP_STATES, ScaleSum, Spin,
+                          VectorAdd, scale_sum_info, vadd_info)
 
 SIMULATORS = ["amaranth", "icarus", "verilator"]
 
@@ -75,8 +78,10 @@ def test_a_run_that_never_finishes_names_the_stuck_states(simulator):
     error = raised.value
     assert "spin did not finish within 41 cycles" in error.message
     assert f"spin: {SPIN_TOP_STATES[1]!r} (state 1)" in error.message
-    # After edge 42 the two-state loop is back in its first state.
+    # After edge 42 the two-state loop is back in its first state; the ticker, switched on by
+    # edge 0, has toggled at edges 1 to 42.
     assert f"loop: {SPIN_LOOP_STATES[1]!r} (state 1)" in error.message
+    assert f"ticker: {SPIN_TICK_STATES[0]!r} (state 0)" in error.message
     assert "cycle_limit" in error.hint
 
 
@@ -120,6 +125,39 @@ def test_builds_are_keyed_by_the_design(tmp_path, monkeypatch):
     assert changed.arrays["mem_result0"] == [4]
 
 
+def test_concurrent_builds_of_one_design_build_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLO_RTL_CACHE", str(tmp_path))
+    results = []
+
+    def one_run():
+        results.append(run(VectorAdd(2), [], {"mem_A": [1, 2], "mem_B": [3, 4]}, "icarus"))
+
+    threads = [threading.Thread(target=one_run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.built for r in results) == [False, False, True]
+    assert all(r.arrays["mem_result0"] == [4, 6] for r in results)
+
+
+def test_build_failure_quotes_the_log(cocotb_simulator, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLO_RTL_CACHE", str(tmp_path))
+    broken = "module vadd(input clk);\n  this is not verilog;\nendmodule\n"
+    with pytest.raises(SimulationError, match=f"{cocotb_simulator} could not build vadd") as raised:
+        simulate(None, vadd_info(2, 2), [], {}, simulator=cocotb_simulator, verilog=broken)
+    log = raised.value.message.split("the end of its log ", 1)[1].split(":\n", 1)[0]
+    assert Path(log).is_file()
+    assert "design.v" in raised.value.hint
+
+
+def test_default_waves_go_to_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLO_RTL_CACHE", str(tmp_path))
+    result = run(VectorAdd(2), [], {}, "amaranth", waves=True)
+    assert result.waves == str(tmp_path / "waves" / "vadd.amaranth.vcd")
+    assert Path(result.waves).stat().st_size > 0
+
+
 # The checks below fail before the component is used, so they pass None for it.
 
 def test_unknown_simulator():
@@ -131,7 +169,7 @@ def test_unknown_simulator():
 def test_missing_icarus_has_a_hint(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(SimulationError, match="iverilog not found") as raised:
-        simulate(None, vadd_info(2, 2), [], {}, simulator="icarus", verilog="module vadd; endmodule")
+        simulate(None, vadd_info(2, 2), [], {}, simulator="icarus", verilog="module vadd;endmodule")
     assert "setup.sh" in raised.value.hint
 
 
