@@ -66,7 +66,8 @@ class Report:
             lines.append(f"  function {f.name}: {f.states} states, latency {n(f.latency)}, "
                          f"{f.multipliers} multipliers, {f.dividers} dividers, local memories: {mems}")
         if self.resources is not None:
-            lines.append(f"  resources (yosys synth_ecp5): {self.resources}")
+            from ..boards.synth import resource_summary
+            lines.append(f"  resources (yosys synth_ecp5): {resource_summary(self.resources)}")
         return "\n".join(lines)
 
 
