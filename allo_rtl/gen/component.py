@@ -31,24 +31,17 @@ class FunctionDesign:
         return self.hw.name
 
 
-def _words(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def signature_of(design: FunctionDesign) -> dict:
     fn = design.hw.fn
     members = {"start": In(1), "busy": Out(1), "done": Out(1)}
     for p in fn.params:
         if isinstance(p, ir.Buffer):
-            members[f"mem_{p.name}"] = Out(MemorySignature(addr_width(_words(p.shape)), p.elem.bits))
+            members[f"mem_{p.name}"] = Out(MemorySignature(addr_width(p.type.size), p.elem.bits))
         else:
             members[f"in_{p.name}"] = In(shape_of(p.type))
     for k, t in enumerate(fn.result_types):
         if isinstance(t, ArrayType):
-            members[f"mem_result{k}"] = Out(MemorySignature(addr_width(_words(t.shape)), t.elem.bits))
+            members[f"mem_result{k}"] = Out(MemorySignature(addr_width(t.size), t.elem.bits))
         else:
             members[f"out_{k}"] = Out(shape_of(t))
     return members

@@ -67,7 +67,7 @@ class BlockDatapath:
                 self.hold(n)
 
     def hold(self, n: Node) -> None:
-        m, live = self.ctx.m, self.live[id(n)]
+        live = self.live[id(n)]
         reg = Signal(live.shape(), name=f"{self.tag}_h{n.id}")
         self.held[id(n)] = reg
         self.ctx.actions.at(self.state(n.ready), lambda m, reg=reg, live=live: m.d.sync.__iadd__(reg.eq(live)))

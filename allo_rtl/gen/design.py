@@ -19,6 +19,7 @@ for signed types, ``width`` bits wide.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from amaranth.hdl import unsigned
@@ -89,10 +90,7 @@ class ArrayPort:
 
     @property
     def depth(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
     @property
     def width(self) -> int:

@@ -24,7 +24,6 @@ from ..types import Float, Index, UInt
 BOOL = UInt(1)
 _SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
 INDEX = Index()
-MEMORY_KINDS = ("load", "store")
 SINK_KINDS = ("store", "write", "branch", "call")
 
 
@@ -53,10 +52,6 @@ class Dfg:
     nodes: list
     terminal: Node | None = None
     loc: object = None
-
-    @property
-    def sinks(self) -> list:
-        return [n for n in self.nodes if n.kind in SINK_KINDS]
 
 
 class BlockBuilder:

@@ -9,7 +9,7 @@ operation of the block that reads it.
 """
 from __future__ import annotations
 
-from .dfg import Dfg, Node, signed_digits
+from .dfg import SINK_KINDS, Dfg, Node, signed_digits
 from .timing import TimingModel
 
 _ALWAYS = ("const", "var")
@@ -49,7 +49,7 @@ def op_delay(node: Node, model: TimingModel) -> float:
 def live_nodes(dfg: Dfg) -> list:
     """The nodes a sink depends on, in program order (dead loads and arithmetic dropped)."""
     live = set()
-    stack = [n for n in dfg.nodes if n.kind in ("store", "write", "branch", "call")]
+    stack = [n for n in dfg.nodes if n.kind in SINK_KINDS]
     while stack:
         n = stack.pop()
         if id(n) in live:
@@ -60,8 +60,8 @@ def live_nodes(dfg: Dfg) -> list:
 
 
 class PortModel:
-    """Memory ports per cycle: ``kinds(buffer)`` says which port a load and a store use and
-    ``capacity`` how many accesses that port takes per cycle."""
+    """Memory ports per cycle: ``port_of(buffer, "load"|"store")`` gives the port an access uses
+    and how many accesses that port takes per cycle."""
 
     def __init__(self, port_of):
         self.port_of = port_of       # (buffer, "load"|"store") -> (port key, accesses per cycle)

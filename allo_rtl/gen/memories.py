@@ -22,9 +22,7 @@ class ArrayStorage:
 
     def __init__(self, buffer):
         self.buffer = buffer
-        self.depth = 1
-        for d in buffer.shape:
-            self.depth *= d
+        self.depth = buffer.type.size
         self.addr_width = addr_width(self.depth)
 
     def rdata(self):

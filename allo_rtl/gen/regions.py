@@ -17,7 +17,6 @@ from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
 from .units import divider_shapes, operand_widths
 
-INDEX = Index()
 
 
 @dataclass(eq=False)

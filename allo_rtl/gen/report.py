@@ -102,8 +102,8 @@ def make_report(design) -> Report:
             for buf in _buffers_of(stmt):
                 if id(buf) not in fdesign.external:
                     local[id(buf)] = buf
-        memories = [(b.name, _words(b.shape), b.elem.bits) for b in local.values()]
-        interfaces = [(p.name, _words(p.shape), p.elem.bits)
+        memories = [(b.name, b.type.size, b.elem.bits) for b in local.values()]
+        interfaces = [(p.name, p.type.size, p.elem.bits)
                       for p in fdesign.hw.fn.params if isinstance(p, ir.Buffer)]
         report.functions.append(FunctionReport(
             name, len(plan.state_names), design.latency(name, []),
@@ -120,9 +120,3 @@ def _buffers_of(stmt):
             if isinstance(sub, (ir.Load, ir.BufferRef)):
                 yield sub.buffer
 
-
-def _words(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
