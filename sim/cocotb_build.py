@@ -47,7 +47,7 @@ def run_runner(request: dict, folder: Path, log_name: str, env: dict) -> bool:
 
 
 def _builder(simulator: str, tb_name: str, verilog: str, tb: str, trace: bool, env: dict):
-    runtime = None
+    runtime, overrides = None, ""
     if simulator == "verilator":
         runtime = runtime_folder(tool_version(simulator), env["MAKEFLAGS"])
         overrides = make_overrides(runtime, trace)
@@ -68,19 +68,16 @@ def _builder(simulator: str, tb_name: str, verilog: str, tb: str, trace: bool, e
         return run_runner(request, folder, "build.log", build_env)
 
     def build(folder: Path) -> None:
-        if runtime is None:
-            if not attempt(folder, ""):
-                raise BuildFailed("build.log")
-            return
         ok = attempt(folder, overrides)
-        if not ok and overrides:
-            # Perhaps the kept runtime does not fit this build: redo it in full, keeping the
-            # first log next to the second.
+        if not ok and overrides and (folder / "Vtop.mk").exists():
+            # Verilator accepted the design but make failed: perhaps the kept runtime does not
+            # fit this build. Redo it in full, keeping the first log next to the second.
             (folder / "build.log").rename(folder / "build-with-kept-runtime.log")
             ok = attempt(folder, "")
         if not ok:
             raise BuildFailed("build.log")
-        keep_runtime(folder, runtime)
+        if runtime is not None:
+            keep_runtime(folder, runtime)
     return build
 
 

