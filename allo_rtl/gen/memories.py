@@ -41,10 +41,6 @@ class ExternalArray(ArrayStorage):
         super().__init__(buffer)
         self.iface = iface
 
-    @staticmethod
-    def port_of(access_kind):
-        return ("rw", 1)
-
     def rdata(self):
         return self.value_of(self.iface.rdata)
 
@@ -76,10 +72,6 @@ class LocalArray(ArrayStorage):
         self.rport = self.memory.read_port()
         self.wport = self.memory.write_port()
         self.ren = Signal(name=f"{buffer.name}_ren")
-
-    @staticmethod
-    def port_of(access_kind):
-        return ("r" if access_kind == "load" else "w", 1)
 
     def add_to(self, m, name):
         m.submodules[name] = self.memory

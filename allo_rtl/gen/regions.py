@@ -108,8 +108,7 @@ class Planner:
 
     def block(self, builder: BlockBuilder, loc, what: str) -> Block:
         dfg = builder.finish()
-        ports = PortModel(lambda buf, kind: ((id(buf),) + self.port_of(buf, kind)[:1],
-                                             self.port_of(buf, kind)[1]))
+        ports = PortModel(self.port_of)
         cycles = schedule_block(dfg, self.model, ports, self.latency_of)
         where = f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc else "?"
         first = self.states(cycles, lambda k: f"{what} at {where}, cycle {k + 1} of {cycles}")
@@ -118,9 +117,11 @@ class Planner:
         return block
 
     def port_of(self, buffer, kind):
+        """(port, accesses per cycle): one shared port for an external interface, a read port
+        and a write port for a local memory."""
         if id(buffer) in self.external:
-            return ("rw", 1)
-        return ("r" if kind == "load" else "w", 1)
+            return (id(buffer), "rw"), 1
+        return (id(buffer), "r" if kind == "load" else "w"), 1
 
     def latency_of(self, node) -> int:
         if node.kind == "mul":
