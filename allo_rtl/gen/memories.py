@@ -7,14 +7,10 @@ state; a callee's interface is bound to a memory for the states its call waits i
 """
 from __future__ import annotations
 
-from amaranth.hdl import Signal, signed, unsigned
+from amaranth.hdl import Signal, unsigned
 from amaranth.lib.memory import Memory
 
 from .design import addr_width
-
-
-def data_shape(elem):
-    return signed(elem.bits) if elem.signed else unsigned(elem.bits)
 
 
 class ArrayStorage:

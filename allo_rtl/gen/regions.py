@@ -25,7 +25,6 @@ class Block:
     cycles: int
     first_state: int
     loc: object
-    what: str
 
     def states(self):
         return range(self.first_state, self.first_state + self.cycles)
@@ -112,7 +111,7 @@ class Planner:
         cycles = schedule_block(dfg, self.model, ports, self.latency_of)
         where = f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc else "?"
         first = self.states(cycles, lambda k: f"{what} at {where}, cycle {k + 1} of {cycles}")
-        block = Block(dfg, cycles, first, loc, what)
+        block = Block(dfg, cycles, first, loc)
         self.plan.blocks.append(block)
         return block
 
