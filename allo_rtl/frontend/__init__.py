@@ -153,3 +153,9 @@ def parse_kernel(fn, instantiate=None) -> ir.Function:
                                "dataflow regions and streams come in a later release")
     args = tuple(instantiate) if instantiate is not None else ()
     return KernelRegistry(_caller_locals()).function(fn, args, caller_loc())
+
+
+def template_instance_name(fn: ir.Function, template_args) -> str:
+    """The name the instance of kernel ``fn``'s template with ``template_args`` gets."""
+    base = fn.py_func.__name__ if fn.py_func is not None else fn.name
+    return base + ("_" + "_".join(_arg_name(a) for a in template_args) if template_args else "")

@@ -65,12 +65,15 @@ class Var:
 
 @dataclass(eq=False)
 class Buffer:
-    """An array: an argument (``kind="arg"``) or a local (``"local"``)."""
+    """An array: an argument (``kind="arg"``) or a local (``"local"``).
+
+    ``partition`` maps a dimension (1-based) to its ``layout.DimPartition`` (schedule.partition)."""
 
     name: str
     type: ArrayType
     loc: SourceLoc
     kind: str = "local"
+    partition: dict = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple:

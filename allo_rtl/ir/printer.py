@@ -101,4 +101,7 @@ def format_function(fn: ir.Function) -> str:
     params = ", ".join(f"{p.name}: {p.type!r}" for p in fn.params)
     results = ", ".join(map(repr, fn.result_types))
     head = f"def {fn.name}({params})" + (f" -> {results}" if results else "") + ":"
-    return "\n".join([head] + (format_stmts(fn.body) or ["    pass"]))
+    layouts = [f"    # partition {b.name}: " + ", ".join(
+        f"dim {d} {p.describe()}" for d, p in sorted(b.partition.items()))
+        for b in fn.buffers.values() if b.partition]
+    return "\n".join([head] + layouts + (format_stmts(fn.body) or ["    pass"]))

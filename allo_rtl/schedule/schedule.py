@@ -10,21 +10,15 @@ from ..errors import ScheduleError, UnsupportedError, caller_loc
 from ..frontend import parse_kernel
 from ..ir import nodes as ir
 from ..ir.printer import format_function
+from .common import Applied, bad_argument, illegal
+from .loops import LoopPrimitives
+from .memory import MemoryPrimitives, Partition
 
 INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
 RTL_TARGETS = ("rtl", "verilog", "amaranth")
 HARDWARE_OPTIONS = ("family", "clock_mhz")
 SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
-ALLO_PRIMITIVES = ("split", "reorder", "fuse", "unroll", "pipeline", "partition", "reshape",
-                   "buffer_at", "reuse_at", "compute_at", "compose", "to", "dataflow")
-
-
-class Partition(enum.IntEnum):
-    """Array partition types; Allo's integer codes are accepted wherever these are."""
-
-    Complete = 0
-    Block = 1
-    Cyclic = 2
+LATER_PRIMITIVES = ("to", "dataflow")   # streams and dataflow regions come with issue 6
 
 
 class _UnknownName(ScheduleError, AttributeError):
@@ -95,12 +89,31 @@ def _loops_of(fn: ir.Function) -> list:
     return [s for s in ir.walk_stmts(fn.body) if isinstance(s, ir.For)]
 
 
-class Schedule:
+class Schedule(LoopPrimitives, MemoryPrimitives):
     """The customizations of one kernel and everything it calls (``allo.customize(fn)``)."""
 
     def __init__(self, top: ir.Function):
         self.top = top
-        self.primitives: list = []  # (name, arguments) of every applied primitive, in order
+        self.primitives: list = []  # Applied, in order (what ``compose`` replays)
+
+    def _record(self, primitive: str, *args, **kwargs) -> None:
+        """Note an applied primitive; handles must already be ``"func:name"`` strings."""
+        self.primitives.append(Applied(primitive, args, tuple(kwargs.items())))
+
+    def _loop_arg(self, primitive: str, argument: str, ref) -> LoopHandle:
+        """The loop ``ref`` names, for argument ``argument`` of ``primitive``."""
+        try:
+            return self.loop(ref)
+        except ScheduleError as err:
+            raise type(err)(f"{primitive}: argument {argument!r}: {err.message}", err.loc,
+                            err.hint) from None
+
+    def _buffer_arg(self, primitive: str, argument: str, ref) -> BufferHandle:
+        try:
+            return self.buffer(ref)
+        except ScheduleError as err:
+            raise type(err)(f"{primitive}: argument {argument!r}: {err.message}", err.loc,
+                            err.hint) from None
 
     # -- the design's functions, buffers and loops -------------------------------------------
     @property
@@ -168,7 +181,7 @@ class Schedule:
         buffers = self.top.buffers
         if name in buffers:
             return BufferHandle(self.top.name, name, buffers[name])
-        if name in ALLO_PRIMITIVES:
+        if name in LATER_PRIMITIVES:
             raise UnsupportedError(f"schedule primitive {name!r} is not implemented yet",
                                    caller_loc(), "the interpreter gives the same results "
                                    "without it; build the kernel unscheduled for now")
@@ -178,6 +191,54 @@ class Schedule:
                            f"{self.top.name!r}", caller_loc(),
                            f"did you mean {close[0]!r}?" if close else
                            f"buffers there: {', '.join(sorted(buffers))}")
+
+    # -- composition -------------------------------------------------------------------------
+    def compose(self, sub, id=None, instantiate=None):
+        """Replay the primitives applied to ``sub`` (a schedule of a kernel this design calls)
+        onto that kernel here: ``s.compose(s_mm)`` after ``s_mm = allo.customize(mm)``.
+
+        ``instantiate`` names the template instance to target (its template arguments, as
+        for ``customize``); ``id`` picks the function whose name is ``id`` or ends in
+        ``_<id>`` when several instances of one kernel exist. Primitives replayed here are
+        recorded here too, so a composed schedule composes again::
+
+            def mm(A, B, C): for i, j, k: C[i, j] += ...   # s_mm.pipeline("k")
+            def top(A, B, C): mm(A, B, C)                  # s.compose(s_mm) pipelines top's mm
+        """
+        if not isinstance(sub, Schedule):
+            raise bad_argument("compose", "sub", "a Schedule (allo.customize(kernel))", sub)
+        if instantiate is not None and not isinstance(instantiate, (list, tuple)):
+            raise bad_argument("compose", "instantiate", "a list of template arguments",
+                               instantiate)
+        names = set(self.functions)
+        source = sub.top.name
+        if instantiate is not None:
+            from ..frontend import template_instance_name
+            target = template_instance_name(sub.top, instantiate)
+        elif id is not None:
+            if not isinstance(id, str):
+                raise bad_argument("compose", "id", "a str naming a function instance", id)
+            matches = sorted(n for n in names if n == id or n.endswith(f"_{id}"))
+            if len(matches) != 1:
+                raise illegal("compose", f"id {id!r} matches {len(matches)} functions of "
+                              f"{self.top.name!r}", f"functions: {', '.join(sorted(names))}")
+            target = matches[0]
+        else:
+            target = source
+        if target not in names:
+            raise illegal("compose", f"{self.top.name!r} calls no function {target!r}",
+                          f"functions: {', '.join(sorted(names))}")
+        rename = {source: target}
+
+        def mapped(value):
+            if isinstance(value, str) and ":" in value:
+                func, _, rest = value.rpartition(":")
+                return f"{rename.get(func, func)}:{rest}"
+            return value
+
+        for applied in sub.primitives:
+            getattr(self, applied.primitive)(*map(mapped, applied.args),
+                                             **{k: mapped(v) for k, v in applied.kwargs})
 
     # -- printing ----------------------------------------------------------------------------
     def __str__(self) -> str:
