@@ -50,7 +50,7 @@ class RtlModule:
         memories = {}
         for port in info.arrays:
             if port.param_index is not None:
-                memories[port.port] = list(raw_args[port.param_index])
+                memories[port.port] = _bank_words(port, list(raw_args[port.param_index]))
             else:
                 memories[port.port] = [0] * port.depth
         result = simulate(self.design.component, info, scalars, memories,
@@ -63,12 +63,34 @@ class RtlModule:
         for port, value in zip(info.scalar_results, result.scalar_results):
             raw_results[port.result_index] = value
         for port in info.arrays:
-            if port.result_index is not None:
-                raw_results[port.result_index] = result.arrays[port.port]
+            k = port.result_index
+            if k is not None:
+                if raw_results[k] is None:
+                    raw_results[k] = [0] * self.top.result_types[k].size
+                raw_results[k] = _merge(raw_results[k], port, result.arrays[port.port])
         outs = kernel_call.from_raw_results(self.top, raw_results)
         final = {id(a.param): a.raw for a in arrays}
         for port in info.arrays:
             if port.param_index is not None and port.written:
-                final[id(self.top.params[port.param_index])] = result.arrays[port.port]
+                key = id(self.top.params[port.param_index])
+                final[key] = _merge(list(final[key]), port, result.arrays[port.port])
         kernel_call.write_back(arrays, final)
         return outs
+
+
+def _bank_words(port, whole: list) -> list:
+    """What the memory behind ``port`` holds of an array's row-major words."""
+    if port.elements is None:
+        return whole
+    return [whole[e] if e >= 0 else 0 for e in port.elements]
+
+
+def _merge(whole, port, words: list) -> list:
+    """The array's row-major words with the final contents of ``port``'s memory put back."""
+    if port.elements is None:
+        return words
+    for e, w in zip(port.elements, words):
+        if e >= 0:
+            whole[e] = w
+    return whole
+

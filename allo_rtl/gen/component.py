@@ -8,11 +8,12 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir import nodes as ir
+from ..ir.layout import Layout
 from ..types import ArrayType
 from .controller import Controller
 from .datapath import Actions, BlockDatapath, shape_of
 from .design import MemorySignature, addr_width
-from .memories import ExternalArray, LocalArray
+from .memories import StoragePlan, bank_member, make_storage
 from .normalize import HwFunction
 from .regions import Plan
 
@@ -23,9 +24,9 @@ class FunctionDesign:
 
     hw: HwFunction
     plan: Plan
-    external: dict          # id(buffer) -> the component member name of its interface
+    external: dict          # id(buffer) -> the member name (base) of its interface(s)
     callees: dict           # callee name -> FunctionDesign
-
+    storage: StoragePlan
     @property
     def name(self) -> str:
         return self.hw.name
@@ -34,14 +35,21 @@ class FunctionDesign:
 def signature_of(design: FunctionDesign) -> dict:
     fn = design.hw.fn
     members = {"start": In(1), "busy": Out(1), "done": Out(1)}
+
+    def interfaces(base, buffer):
+        layout = Layout.of(buffer)
+        for b in range(layout.n_banks):
+            members[bank_member(base, layout, b)] = Out(MemorySignature(
+                addr_width(layout.bank_depth), buffer.elem.bits))
+
     for p in fn.params:
         if isinstance(p, ir.Buffer):
-            members[f"mem_{p.name}"] = Out(MemorySignature(addr_width(p.type.size), p.elem.bits))
+            interfaces(f"mem_{p.name}", p)
         else:
             members[f"in_{p.name}"] = In(shape_of(p.type))
     for k, t in enumerate(fn.result_types):
         if isinstance(t, ArrayType):
-            members[f"mem_result{k}"] = Out(MemorySignature(addr_width(t.size), t.elem.bits))
+            interfaces(f"mem_result{k}", design.hw.result_buffers[k])
         else:
             members[f"out_{k}"] = Out(shape_of(t))
     return members
@@ -72,12 +80,8 @@ class _Storage(dict):
         self.component, self.design, self.m = component, design, m
 
     def __missing__(self, buffer):
-        member = self.design.external.get(id(buffer))
-        if member is not None:
-            storage = ExternalArray(buffer, getattr(self.component, member))
-        else:
-            storage = LocalArray(buffer, self.design.hw.initial.get(id(buffer)))
-            storage.add_to(self.m, f"mem_{buffer.name}")
+        storage = make_storage(self.m, self.component, self.design.storage, buffer,
+                               self.design.hw.initial.get(id(buffer)))
         self[buffer] = storage
         return storage
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from amaranth.hdl import Module
 
 from ..ir import nodes as ir
+from ..ir.layout import Layout
+from .memories import bank_member
 from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
 
@@ -121,12 +123,12 @@ class Controller:
             m.d.sync += ctx.state.eq(call.wait_state)
         entry = self.r_Block(call.block, None, start)
 
-        bindings = [(getattr(callee, f"mem_{p.name}"), a.buffer)
+        bindings = [(_interfaces(callee, f"mem_{p.name}", p), a.buffer)
                     for p, a in zip(stmt.func.params, stmt.args) if isinstance(p, ir.Buffer)]
         scalar_targets = []
         for index, target in enumerate(stmt.targets):
             if isinstance(target, ir.Buffer):
-                bindings.append((getattr(callee, f"mem_result{index}"), target))
+                bindings.append((_interfaces(callee, f"mem_result{index}", target), target))
             else:
                 scalar_targets.append((ctx.regs[target], getattr(callee, f"out_{index}")))
 
@@ -139,3 +141,9 @@ class Controller:
                 k(m)
         self.at(call.wait_state, wait)
         return entry
+
+
+def _interfaces(callee, base: str, buffer) -> list:
+    """The callee's interfaces of one array, bank by bank (caller and callee share a layout)."""
+    layout = Layout.of(buffer)
+    return [getattr(callee, bank_member(base, layout, b)) for b in range(layout.n_banks)]

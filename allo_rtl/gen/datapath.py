@@ -47,6 +47,17 @@ class BlockDatapath:
     def state(self, cycle: int) -> int:
         return self.first + cycle
 
+    def when(self, cycle: int, emit) -> None:
+        """Emit ``emit(m)`` under the condition of the block's ``cycle``."""
+        self.ctx.actions.at(self.state(cycle), emit)
+
+    def enabled(self, pred):
+        """The write enable of a store with predicate ``pred`` (None: always)."""
+        return pred
+
+    def guarded_sync(self, m, statement) -> None:
+        m.d.sync += statement
+
     def value(self, node: Node, cycle: int):
         """``node``'s value as seen by an operation running in ``cycle``."""
         if node.kind in ("const", "var") or node.ready == cycle:
@@ -70,7 +81,7 @@ class BlockDatapath:
         live = self.live[id(n)]
         reg = Signal(live.shape(), name=f"{self.tag}_h{n.id}")
         self.held[id(n)] = reg
-        self.ctx.actions.at(self.state(n.ready), lambda m, reg=reg, live=live: m.d.sync.__iadd__(reg.eq(live)))
+        self.when(n.ready, lambda m, reg=reg, live=live: m.d.sync.__iadd__(reg.eq(live)))
 
     def signal(self, n: Node, expr, shape=None):
         sig = Signal(shape or self.shape(n), name=f"{self.tag}_{n.op or n.kind}{n.id}")
@@ -114,28 +125,40 @@ class BlockDatapath:
         assert unit.latency == n.attrs["latency"]
         self.ctx.m.submodules[f"{self.tag}_div{n.id}"] = unit
         self.ctx.m.d.comb += [unit.dividend.eq(num), unit.divisor.eq(den)]
-        self.ctx.actions.at(self.state(n.cycle), lambda m, u=unit: m.d.comb.__iadd__(u.start.eq(1)))
+        self.when(n.cycle, lambda m, u=unit: m.d.comb.__iadd__(u.start.eq(1)))
         result = {"div": unit.quotient, "floordiv": unit.floor_quotient, "mod": unit.remainder}[n.op]
         return self.signal(n, result)
 
     def n_load(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
         addr = self.value(n.operands[0], n.cycle)
-        self.ctx.actions.at(self.state(n.cycle), lambda m, s=storage, a=addr: s.read(m, a))
-        return self.signal(n, storage.rdata())
+        bank = n.attrs["bank"]
+        if bank is None:
+            bank = self.value(n.operands[1], n.cycle)
+        if storage.latency == 0:
+            return self.signal(n, storage.read_now(addr, bank))
+        self.when(n.cycle, lambda m, s=storage, a=addr, b=bank: s.read(m, a, b))
+        if not isinstance(bank, int):   # the read data comes back a cycle later
+            held = Signal(bank.shape(), name=f"{self.tag}_bank{n.id}")
+            self.when(n.cycle, lambda m, r=held, b=bank: m.d.sync.__iadd__(r.eq(b)))
+            bank = held
+        return self.signal(n, storage.rdata(bank))
 
     def n_store(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
-        addr, data, *pred = self.args(n)
-        pred = pred[0] if pred else None
-        self.ctx.actions.at(self.state(n.cycle),
-                            lambda m, s=storage, a=addr, d=data, p=pred: s.write(m, a, d, p))
+        addr, data, *rest = self.args(n)
+        bank = n.attrs["bank"]
+        if bank is None:
+            bank, *rest = rest
+        pred = rest[0] if n.attrs["predicated"] else None
+        self.when(n.cycle, lambda m, s=storage, a=addr, d=data, p=pred, b=bank:
+                  s.write(m, a, d, self.enabled(p), b))
         return None
 
     def n_write(self, n):
         reg = self.ctx.regs[n.attrs["var"]]
         value = self.value(n.operands[0], n.cycle)
-        self.ctx.actions.at(self.state(n.cycle), lambda m, r=reg, v=value: m.d.sync.__iadd__(r.eq(v)))
+        self.when(n.cycle, lambda m, r=reg, v=value: self.guarded_sync(m, r.eq(v)))
         return None
 
     def n_branch(self, n):

@@ -12,7 +12,9 @@ Ports of the top-level Component (DESIGN.md, hardware conventions), all in the `
 * ``mem_<name>`` (out, ``MemorySignature``): an array argument ``<name>`` or an array result
   (``<name>`` is then ``result<k>``). Members ``addr``, ``ren``, ``wen``, ``wdata`` (out) and
   ``rdata`` (in): one access per cycle, row-major addresses, read data valid in the cycle after
-  ``ren`` (latency 1), a write visible to reads issued in the next cycle.
+  ``ren`` (latency 1), a write visible to reads issued in the next cycle. A partitioned
+  array has one interface per bank, ``mem_<name>_<bank>``, each an ``ArrayPort`` whose
+  ``elements`` say which array element each of its words holds.
 
 A value's bits are its raw value (``types.py``: fixed-point ``v * 2**f``) as two's complement
 for signed types, ``width`` bits wide.
@@ -87,6 +89,9 @@ class ArrayPort:
     param_index: int | None = None
     result_index: int | None = None
     written: bool = True    # whether the design ever writes it
+    # a bank of a partitioned array: the row-major index into the whole array of each of
+    # its words (-1: padding past the array's end); None: the port holds the whole array
+    elements: tuple | None = None
 
     @property
     def depth(self) -> int:

@@ -17,8 +17,11 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
+from ..ir.layout import Layout
 from ..types import Float, Index, UInt
 
 BOOL = UInt(1)
@@ -71,6 +74,9 @@ class BlockBuilder:
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
+        folded = _fold_index(kind, type_, operands, op)
+        if folded is not None:
+            return folded if isinstance(folded, Node) else self.const(folded, type_, loc)
         key = None
         if cse and kind in ("const", "op", "mul", "div"):
             key = (kind, op, type_, tuple(id(o) for o in operands),
@@ -109,8 +115,12 @@ class BlockBuilder:
         return self.read(e.var, e.loc)
 
     def e_Load(self, e):
-        addr = self.address(e.buffer, e.indices, e.loc)
-        load = self.node("load", e.buffer.elem, [addr], e.loc, cse=False, buffer=e.buffer)
+        return self.load(e.buffer, e.indices, e.buffer.elem, e.loc)
+
+    def load(self, buffer, indices, type_, loc) -> Node:
+        addr, bank = self.address(buffer, indices, loc)
+        load = self.node("load", type_, [addr] + _dynamic(bank), loc, cse=False,
+                         buffer=buffer, bank=_constant(bank))
         self.order_access(load)
         return load
 
@@ -177,22 +187,76 @@ class BlockBuilder:
         return self.node("op", e.type, [self.expr(e.operand)], e.loc, op="reverse")
 
     # -- addresses and memory order ----------------------------------------------------------
-    def address(self, buffer: ir.Buffer, indices: list, loc) -> Node:
-        """The row-major word address of ``buffer[indices]``, as index arithmetic."""
-        addr = None
-        stride = 1
-        for index, extent in reversed(list(zip(indices, buffer.shape))):
-            term = self.expr(index)
+    def address(self, buffer: ir.Buffer, indices: list, loc):
+        """``(word, bank)`` of ``buffer[indices]``: the row-major word address inside its bank
+        and the bank, an int when it is known at compile time, else a node (``ir/layout.py``)."""
+        layout = Layout.of(buffer)
+        words, banks = [], []
+        for d, index in enumerate(indices):
+            word, bank = self.split_index(layout, d, self.expr(index), loc)
+            words.append(word)
+            banks.append(bank)
+        return (self.row_major(words, layout.bank_shape, loc),
+                self.row_major(banks, layout.bank_grid, loc, constant_ok=True))
+
+    def row_major(self, parts: list, extents: tuple, loc, constant_ok=False):
+        if constant_ok and all(isinstance(p, int) for p in parts):
+            return int(np.ravel_multi_index(tuple(parts), extents)) if parts else 0
+        total, stride = None, 1
+        for part, extent in reversed(list(zip(parts, extents))):
+            term = self.const(part, INDEX, loc) if isinstance(part, int) else part
             if stride != 1:
                 term = self.node("op", INDEX, [term, self.const(stride, INDEX, loc)], loc, op="mul")
-            addr = term if addr is None else self.node("op", INDEX, [term, addr], loc, op="add")
+            total = term if total is None else self.node("op", INDEX, [term, total], loc, op="add")
             stride *= extent
-        return addr if addr is not None else self.const(0, INDEX, loc)
+        return total if total is not None else self.const(0, INDEX, loc)
+
+    def split_index(self, layout: Layout, d: int, index: Node, loc):
+        """(local index node, bank coordinate: int or node) of ``index`` along dimension ``d``."""
+        part = layout.parts[d]
+        if part is None:
+            return index, 0
+        if index.kind == "const":
+            bank, word = layout.split_index(d, index.attrs["value"])
+            return self.const(word, INDEX, loc), bank
+        if part.kind == "complete":
+            return self.const(0, INDEX, loc), index
+        terms, constant = _affine(index)
+        if part.kind == "cyclic":
+            f = part.factor
+            if all(c % f == 0 for c in terms.values()):
+                word = self.affine_node({k: c // f for k, c in terms.items()}, constant // f, loc)
+                return word, constant % f
+            bank, word = self.divide(index, f, loc)
+            return word, bank
+        return self.divide(index, layout.local_extent(d), loc)
+
+    def divide(self, index: Node, divisor: int, loc):
+        """(index % divisor, index // divisor) as nodes: a mask and a shift (powers of two)."""
+        if divisor & (divisor - 1):
+            raise UnsupportedError(
+                f"an array bank chosen at run time by a division by {divisor} is not supported",
+                loc, "use a power-of-two partition factor, or index it with unrolled loops")
+        shift = divisor.bit_length() - 1
+        low = self.node("op", INDEX, [index, self.const(divisor - 1, INDEX, loc)], loc, op="and")
+        high = self.node("op", INDEX, [index, self.const(shift, INDEX, loc)], loc, op="shr")
+        return low, high
+
+    def affine_node(self, terms: dict, constant: int, loc) -> Node:
+        total = self.const(constant, INDEX, loc)
+        for leaf_id, coeff in terms.items():
+            term = self.node("op", INDEX, [self.nodes[leaf_id], self.const(coeff, INDEX, loc)],
+                             loc, op="mul")
+            total = self.node("op", INDEX, [total, term], loc, op="add")
+        return total
 
     def order_access(self, access: Node) -> None:
         previous = self.accesses.setdefault(access.attrs["buffer"], [])
         for other in previous:
             if access.kind == "load" and other.kind == "load":
+                continue
+            a, b = access.attrs["bank"], other.attrs["bank"]
+            if a is not None and b is not None and a != b:
                 continue
             if _addresses_differ(access.operands[0], other.operands[0]):
                 continue
@@ -227,10 +291,12 @@ class BlockBuilder:
         else:
             raise AssertionError(f"not a block statement: {stmt!r}")
 
-    def store(self, buffer, addr: Node, value: Node, loc) -> None:
+    def store(self, buffer, address: tuple, value: Node, loc) -> None:
+        addr, bank = address
         pred = self.predicate(loc)
-        operands = [addr, value] + ([pred] if pred is not None else [])
-        node = self.node("store", None, operands, loc, cse=False, buffer=buffer)
+        operands = [addr, value] + _dynamic(bank) + ([pred] if pred is not None else [])
+        node = self.node("store", None, operands, loc, cse=False, buffer=buffer,
+                         bank=_constant(bank), predicated=pred is not None)
         self.order_access(node)
 
     def bit_store(self, stmt: ir.BitStore) -> None:
@@ -241,12 +307,11 @@ class BlockBuilder:
             self.values[target.var] = self.node("op", target.type, [old, lo, value], stmt.loc,
                                                 op="bitinsert", width=stmt.width)
             return
-        addr = self.address(target.buffer, target.indices, stmt.loc)
-        old = self.node("load", target.type, [addr], stmt.loc, cse=False, buffer=target.buffer)
-        self.order_access(old)
+        old = self.load(target.buffer, target.indices, target.type, stmt.loc)
         new = self.node("op", target.type, [old, lo, value], stmt.loc, op="bitinsert",
                         width=stmt.width)
-        self.store(target.buffer, addr, new, stmt.loc)
+        self.store(target.buffer, self.address(target.buffer, target.indices, stmt.loc), new,
+                   stmt.loc)
 
     def if_else(self, stmt: ir.If) -> None:
         cond = self.expr(stmt.cond)
@@ -313,6 +378,30 @@ def _float_to_raw(value: float, t) -> int:
     scaled = Fraction(value) * (1 << t.fracs)
     raw = math.floor(scaled) if t.fracs or type(t).__name__ in ("Fixed", "UFixed") else math.trunc(scaled)
     return raw if isinstance(t, Index) else t.wrap(raw)
+
+
+def _dynamic(bank) -> list:
+    return [] if isinstance(bank, int) else [bank]
+
+
+def _constant(bank):
+    return bank if isinstance(bank, int) else None
+
+
+def _fold_index(kind, type_, operands, op):
+    """The value of index arithmetic on constants (or an operand, for ``+ 0`` and ``* 1``)."""
+    if kind != "op" or not isinstance(type_, Index) or op not in ("add", "sub", "mul") \
+            or len(operands) != 2:
+        return None
+    a, b = operands
+    if a.kind == "const" and b.kind == "const":
+        x, y = a.attrs["value"], b.attrs["value"]
+        return x + y if op == "add" else x - y if op == "sub" else x * y
+    if b.kind == "const" and b.attrs["value"] == (1 if op == "mul" else 0):
+        return a
+    if a.kind == "const" and a.attrs["value"] == (1 if op == "mul" else 0) and op != "sub":
+        return b
+    return None
 
 
 def _affine(node: Node):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 
 from ..ir import nodes as ir
+from ..ir.layout import Layout
 from ..types import ArrayType
 from .component import FunctionDesign, KernelComponent
 from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
+from .memories import StoragePlan, bank_member
 from .normalize import normalize
 from .regions import latency, make_plan
 from .timing import timing_model
@@ -34,8 +36,9 @@ class GeneratedDesign:
         external = {id(p): f"mem_{p.name}" for p in fn.params if isinstance(p, ir.Buffer)}
         for k, buf in hw.result_buffers.items():
             external[id(buf)] = f"mem_result{k}"
-        plan = make_plan(hw, self.model, set(external), self._callee_latency)
-        design = FunctionDesign(hw, plan, external, callees)
+        storage = StoragePlan(external, hw.body)
+        plan = make_plan(hw, self.model, storage.kind, self._callee_latency)
+        design = FunctionDesign(hw, plan, external, callees, storage)
         self.designs[fn.name] = design
         return design
 
@@ -56,14 +59,15 @@ class GeneratedDesign:
         written = _written_buffers(self.top_design)
         for k, p in enumerate(fn.params):
             if isinstance(p, ir.Buffer):
-                info.arrays.append(ArrayPort(f"mem_{p.name}", p.name, tuple(p.shape), p.elem,
-                                             param_index=k, written=id(p) in written))
+                info.arrays.extend(_bank_ports(f"mem_{p.name}", p.name, p, param_index=k,
+                                               written=id(p) in written))
             else:
                 info.scalar_args.append(ScalarPort(f"in_{p.name}", p.type, param_index=k))
         for k, t in enumerate(fn.result_types):
             if isinstance(t, ArrayType):
-                info.arrays.append(ArrayPort(f"mem_result{k}", f"result{k}", tuple(t.shape),
-                                             t.elem, result_index=k))
+                buffer = self.top_design.hw.result_buffers[k]
+                info.arrays.extend(_bank_ports(f"mem_result{k}", f"result{k}", buffer,
+                                               result_index=k))
             else:
                 info.scalar_results.append(ScalarPort(f"out_{k}", t, result_index=k))
         info.probes.extend(_probes(self.top_design, ()))
@@ -76,6 +80,18 @@ class GeneratedDesign:
     def verilog(self) -> str:
         from amaranth.back import verilog
         return verilog.convert(self.component, name=self.top.name, emit_src=False)
+
+
+def _bank_ports(base: str, name: str, buffer: ir.Buffer, **where) -> list:
+    """The interfaces of an array of the top: one per bank, each with the array elements its
+    words hold when the array is partitioned."""
+    layout = Layout.of(buffer)
+    if not layout.banked:
+        return [ArrayPort(base, name, tuple(buffer.shape), buffer.elem, **where)]
+    elements = layout.elements()
+    return [ArrayPort(bank_member(base, layout, b), name, layout.bank_shape, buffer.elem,
+                      elements=tuple(int(e) for e in elements[b]), **where)
+            for b in range(layout.n_banks)]
 
 
 def _probes(design: FunctionDesign, path: tuple) -> list:

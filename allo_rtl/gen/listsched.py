@@ -60,20 +60,28 @@ def live_nodes(dfg: Dfg) -> list:
 
 
 class PortModel:
-    """Memory ports per cycle: ``port_of(buffer, "load"|"store")`` gives the port an access uses
-    and how many accesses that port takes per cycle."""
+    """Memory ports per cycle. ``port_of(buffer, "load"|"store", bank)`` gives the ports an
+    access takes as ``[(port key, accesses per cycle or None for unlimited)]`` (a bank chosen
+    at run time takes a port of every bank); ``read_latency(buffer)`` is 1 for memories and
+    0 for registers. ``modulo`` makes the table a modulo reservation table (pipelines)."""
 
-    def __init__(self, port_of):
-        self.port_of = port_of       # (buffer, "load"|"store") -> (port key, accesses per cycle)
+    def __init__(self, port_of, read_latency, modulo: int | None = None):
+        self.port_of, self.read_latency, self.modulo = port_of, read_latency, modulo
         self.used: dict = {}
 
-    def free(self, buffer, kind, cycle) -> bool:
-        key, capacity = self.port_of(buffer, kind)
-        return self.used.get((key, cycle), 0) < capacity
+    def _slot(self, cycle):
+        return cycle % self.modulo if self.modulo else cycle
 
-    def take(self, buffer, kind, cycle) -> None:
-        key, _ = self.port_of(buffer, kind)
-        self.used[(key, cycle)] = self.used.get((key, cycle), 0) + 1
+    def free(self, node, cycle) -> bool:
+        slot = self._slot(cycle)
+        return all(cap is None or self.used.get((key, slot), 0) < cap
+                   for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["bank"]))
+
+    def take(self, node, cycle) -> None:
+        slot = self._slot(cycle)
+        for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["bank"]):
+            if cap is not None:
+                self.used[(key, slot)] = self.used.get((key, slot), 0) + 1
 
 
 def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of) -> int:
@@ -119,14 +127,16 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of) -
                 cycle += 1
                 continue
             if n.kind in ("load", "store"):
-                buffer = n.attrs["buffer"]
-                if not ports.free(buffer, n.kind, cycle):
+                if not ports.free(n, cycle):
                     cycle += 1
                     continue
-                ports.take(buffer, n.kind, cycle)
+                ports.take(n, cycle)
             n.cycle = cycle
             if n.kind == "load":
-                n.ready, n.arrival = cycle + 1, model.mem_out
+                if ports.read_latency(n.attrs["buffer"]):
+                    n.ready, n.arrival = cycle + 1, model.mem_out
+                else:   # a register: read through a multiplexer in the same cycle
+                    n.ready, n.arrival = cycle, t_in + model.logic()
             elif n.kind == "store":
                 n.ready = cycle
             else:   # mul, div: registered results

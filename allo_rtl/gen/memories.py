@@ -1,44 +1,68 @@
-"""The arrays of one function as memories: external interfaces and local block RAMs.
+"""The arrays of one function as storage: external interfaces, block RAMs and registers.
 
-An array parameter or an array result is an external interface (``MemorySignature``: one
-access per cycle). Every other local array is an ``amaranth.lib.memory.Memory`` with one read
-port and one write port (a simple dual-port block RAM). Accesses are registered per controller
-state; a callee's interface is bound to a memory for the states its call waits in.
+An array parameter or an array result is external: a ``MemorySignature`` interface per bank
+(``mem_<name>`` unbanked, ``mem_<name>_<bank>`` when partitioned; one access per cycle each).
+A local array is an ``amaranth.lib.memory.Memory`` per bank with one read and one write port
+(simple dual-port block RAM), or registers when every bank holds one word (a complete
+partition) or when it is small and a pipelined loop accesses it (the pipeline then reads and
+writes any number of its words per cycle). Accesses are driven per controller state; a
+callee's interfaces are bound to the caller's storage while the call waits.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Signal, unsigned
+from amaranth.hdl import Array, Signal, unsigned
 from amaranth.lib.memory import Memory
 
+from ..ir import nodes as ir
+from ..ir.layout import Layout
 from .design import addr_width
 
+REGISTER_WORDS = 1024   # a local array of at most this many words accessed by a pipeline
 
-class ArrayStorage:
-    """Where one array lives, and the per-state drivers of its ports."""
 
-    def __init__(self, buffer):
-        self.buffer = buffer
-        self.depth = buffer.type.size
-        self.addr_width = addr_width(self.depth)
+def bank_member(base: str, layout: Layout, bank: int) -> str:
+    return base if not layout.banked else f"{base}_{bank}"
+
+
+class StoragePlan:
+    """Which kind of storage each array of one function gets: "external", "memory" or
+    "registers"."""
+
+    def __init__(self, external: dict, body: list):
+        self.external = external            # id(buffer) -> interface member base name
+        self.pipelined = set()
+        for stmt in ir.walk_stmts(body):
+            if isinstance(stmt, ir.For) and "pipeline" in stmt.attrs:
+                for inner in ir.walk_stmts(stmt.body):
+                    for e in inner.exprs():
+                        self.pipelined.update(id(x.buffer) for x in ir.walk_expr(e)
+                                              if isinstance(x, ir.Load))
+                    if isinstance(inner, ir.Store):
+                        self.pipelined.add(id(inner.buffer))
+
+    def kind(self, buffer) -> str:
+        if id(buffer) in self.external:
+            return "external"
+        layout = Layout.of(buffer)
+        if layout.bank_depth == 1:
+            return "registers"
+        if not layout.banked and id(buffer) in self.pipelined and buffer.type.size <= REGISTER_WORDS:
+            return "registers"
+        return "memory"
+
+
+def _signed(buffer, raw):
+    return raw.as_signed() if buffer.elem.signed else raw
+
+
+class ExternalBank:
+    """One bank behind a ``MemorySignature`` interface of the component."""
+
+    def __init__(self, buffer, iface, depth):
+        self.buffer, self.iface, self.addr_width = buffer, iface, addr_width(depth)
 
     def rdata(self):
-        raise NotImplementedError
-
-    def value_of(self, raw):
-        return raw.as_signed() if self.buffer.elem.signed else raw
-
-
-class ExternalArray(ArrayStorage):
-    """An array behind a ``MemorySignature`` interface of the component."""
-
-    kind = "external"
-
-    def __init__(self, buffer, iface):
-        super().__init__(buffer)
-        self.iface = iface
-
-    def rdata(self):
-        return self.value_of(self.iface.rdata)
+        return _signed(self.buffer, self.iface.rdata)
 
     def read(self, m, addr):
         m.d.comb += [self.iface.addr.eq(addr[:self.addr_width]), self.iface.ren.eq(1)]
@@ -53,28 +77,24 @@ class ExternalArray(ArrayStorage):
                      callee_iface.rdata.eq(self.iface.rdata)]
 
 
-class LocalArray(ArrayStorage):
-    """A local array in a Memory with one read and one write port."""
+class MemoryBank:
+    """One bank in a Memory with one read and one write port."""
 
-    kind = "local"
-
-    def __init__(self, buffer, initial=None):
-        super().__init__(buffer)
+    def __init__(self, m, name, buffer, depth, initial):
+        self.buffer, self.addr_width = buffer, addr_width(depth)
         mask = (1 << buffer.elem.bits) - 1
         # The scheduler never reads and writes a local memory in one cycle unless the addresses
         # provably differ (dfg.py), so Yosys need not add bypass logic for that case.
-        self.memory = Memory(shape=unsigned(buffer.elem.bits), depth=self.depth,
+        self.memory = Memory(shape=unsigned(buffer.elem.bits), depth=depth,
                              init=[w & mask for w in initial or []], attrs={"no_rw_check": 1})
         self.rport = self.memory.read_port()
         self.wport = self.memory.write_port()
-        self.ren = Signal(name=f"{buffer.name}_ren")
-
-    def add_to(self, m, name):
+        self.ren = Signal(name=f"{name}_ren")
         m.submodules[name] = self.memory
         m.d.comb += self.rport.en.eq(self.ren)
 
     def rdata(self):
-        return self.value_of(self.rport.data)
+        return _signed(self.buffer, self.rport.data)
 
     def read(self, m, addr):
         m.d.comb += [self.rport.addr.eq(addr[:self.addr_width]), self.ren.eq(1)]
@@ -88,3 +108,106 @@ class LocalArray(ArrayStorage):
                      self.wport.addr.eq(callee_iface.addr), self.wport.en.eq(callee_iface.wen),
                      self.wport.data.eq(callee_iface.wdata),
                      callee_iface.rdata.eq(self.rport.data)]
+
+
+class Banked:
+    """An array in banks of memories or interfaces (latency 1): an access names its bank, a
+    constant (direct wiring) or a value chosen at run time (a multiplexer)."""
+
+    latency = 1
+
+    def __init__(self, buffer, banks: list):
+        self.buffer, self.banks = buffer, banks
+
+    def read(self, m, addr, bank):
+        if isinstance(bank, int):
+            self.banks[bank].read(m, addr)
+            return
+        with m.Switch(bank):
+            for k, b in enumerate(self.banks):
+                with m.Case(k):
+                    b.read(m, addr)
+
+    def rdata(self, bank):
+        """Read data of ``bank``: an int, or the bank value registered when the read was issued."""
+        if isinstance(bank, int):
+            return self.banks[bank].rdata()
+        return Array(b.rdata() for b in self.banks)[bank]
+
+    def write(self, m, addr, data, pred, bank):
+        if isinstance(bank, int):
+            self.banks[bank].write(m, addr, data, pred)
+            return
+        with m.Switch(bank):
+            for k, b in enumerate(self.banks):
+                with m.Case(k):
+                    b.write(m, addr, data, pred)
+
+    def bind(self, m, callee_ifaces: list):
+        for bank, iface in zip(self.banks, callee_ifaces):
+            bank.bind(m, iface)
+
+
+class Registers:
+    """An array in registers (latency 0): any number of reads and writes per cycle. Word
+    ``bank * bank_depth + addr`` holds the element of that bank and address."""
+
+    latency = 0
+
+    def __init__(self, buffer, layout: Layout, initial, name: str):
+        self.buffer, self.depth = buffer, layout.bank_depth
+        order = [int(e) for e in layout.elements().flat]
+        values = [initial[e] if initial and e >= 0 else 0 for e in order]
+        self.words = [Signal(_shape(buffer), name=f"{name}_{k}", init=v)
+                      for k, v in enumerate(values)]
+        self.array = Array(self.words)
+
+    def _word(self, addr, bank):
+        if isinstance(addr, int) and isinstance(bank, int):
+            return self.words[bank * self.depth + addr]
+        return self.array[bank * self.depth + addr]
+
+    def read_now(self, addr, bank):
+        return self._word(addr, bank)
+
+    def write(self, m, addr, data, pred, bank):
+        target = self._word(addr, bank)
+        if pred is None:
+            m.d.sync += target.eq(data)
+        else:
+            with m.If(pred):
+                m.d.sync += target.eq(data)
+
+    def bind(self, m, callee_ifaces: list):
+        """A callee sees the registers as memory interfaces (read latency 1), bank by bank."""
+        for bank, iface in enumerate(callee_ifaces):
+            rdata = Signal(len(iface.rdata), name=f"{self.buffer.name}_bind{bank}_rdata")
+            m.d.sync += rdata.eq(self._word(iface.addr, bank))
+            m.d.comb += iface.rdata.eq(rdata)
+            with m.If(iface.wen):
+                m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
+
+
+def _shape(buffer):
+    from .datapath import shape_of
+    return shape_of(buffer.elem)
+
+
+def make_storage(m, component, plan: StoragePlan, buffer, initial):
+    """The storage of ``buffer`` in module ``m`` of ``component``."""
+    layout = Layout.of(buffer)
+    kind = plan.kind(buffer)
+    if kind == "registers":
+        return Registers(buffer, layout, initial, f"reg_{buffer.name}")
+    elements = layout.elements()
+    banks = []
+    for b in range(layout.n_banks):
+        if kind == "external":
+            iface = getattr(component, bank_member(plan.external[id(buffer)], layout, b))
+            banks.append(ExternalBank(buffer, iface, layout.bank_depth))
+        else:
+            words = None if initial is None else \
+                [initial[e] if e >= 0 else 0 for e in elements[b]]
+            banks.append(MemoryBank(m, bank_member(f"mem_{buffer.name}", layout, b), buffer,
+                                    layout.bank_depth, words))
+    return Banked(buffer, banks)

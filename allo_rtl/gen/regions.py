@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
+from ..ir.layout import Layout
 from ..types import Index
 from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
@@ -92,9 +93,9 @@ def is_straight_line(stmt) -> bool:
 
 
 class Planner:
-    def __init__(self, hw, model, external: set, callee_latency):
+    def __init__(self, hw, model, storage_kind, callee_latency):
         self.hw, self.model = hw, model
-        self.external = external                  # ids of buffers behind external interfaces
+        self.storage_kind = storage_kind          # buffer -> "external" | "memory" | "registers"
         self.callee_latency = callee_latency      # (function, env) -> int | None
         self.plan = Plan(hw, Seq([]))
         self.fresh = 0
@@ -107,7 +108,7 @@ class Planner:
 
     def block(self, builder: BlockBuilder, loc, what: str) -> Block:
         dfg = builder.finish()
-        ports = PortModel(self.port_of)
+        ports = PortModel(self.port_of, self.read_latency)
         cycles = schedule_block(dfg, self.model, ports, self.latency_of)
         where = f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc else "?"
         first = self.states(cycles, lambda k: f"{what} at {where}, cycle {k + 1} of {cycles}")
@@ -115,12 +116,18 @@ class Planner:
         self.plan.blocks.append(block)
         return block
 
-    def port_of(self, buffer, kind):
-        """(port, accesses per cycle): one shared port for an external interface, a read port
-        and a write port for a local memory."""
-        if id(buffer) in self.external:
-            return (id(buffer), "rw"), 1
-        return (id(buffer), "r" if kind == "load" else "w"), 1
+    def port_of(self, buffer, kind, bank):
+        """[(port, accesses per cycle)] an access takes: per bank, one shared port of an
+        external interface, a read or a write port of a local memory; registers have no limit."""
+        storage = self.storage_kind(buffer)
+        if storage == "registers":
+            return [((id(buffer), None), None)]
+        banks = range(Layout.of(buffer).n_banks) if bank is None else [bank]
+        role = "rw" if storage == "external" else "r" if kind == "load" else "w"
+        return [((id(buffer), b, role), 1) for b in banks]
+
+    def read_latency(self, buffer) -> int:
+        return 0 if self.storage_kind(buffer) == "registers" else 1
 
     def latency_of(self, node) -> int:
         if node.kind == "mul":
@@ -207,8 +214,8 @@ class Planner:
         short.items.append(Delay(self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}"), n))
 
 
-def make_plan(hw, model, external: set, callee_latency) -> Plan:
-    planner = Planner(hw, model, external, callee_latency)
+def make_plan(hw, model, storage_kind, callee_latency) -> Plan:
+    planner = Planner(hw, model, storage_kind, callee_latency)
     planner.plan.body = planner.seq(hw.body)
     return planner.plan
 

@@ -33,10 +33,14 @@ def connected_buffers(top: ir.Function, buffer: ir.Buffer) -> list:
     for fn in ir.all_functions(top):
         for stmt in ir.walk_stmts(fn.body):
             if isinstance(stmt, ir.CallStmt):
-                for param, arg in zip(stmt.func.params, stmt.args):
-                    if isinstance(arg, ir.BufferRef):
-                        links.setdefault(id(param), []).append(arg.buffer)
-                        links.setdefault(id(arg.buffer), []).append(param)
+                pairs = [(p, a.buffer) for p, a in zip(stmt.func.params, stmt.args)
+                         if isinstance(a, ir.BufferRef)]
+                returned = _returned_buffers(stmt.func)
+                pairs += [(returned[k], t) for k, t in enumerate(stmt.targets)
+                          if isinstance(t, ir.Buffer) and k in returned]
+                for inner, outer in pairs:
+                    links.setdefault(id(inner), []).append(outer)
+                    links.setdefault(id(outer), []).append(inner)
     out, stack, seen = [], [buffer], set()
     while stack:
         b = stack.pop()
@@ -46,6 +50,13 @@ def connected_buffers(top: ir.Function, buffer: ir.Buffer) -> list:
         out.append(b)
         stack.extend(links.get(id(b), ()))
     return out
+
+
+def _returned_buffers(fn: ir.Function) -> dict:
+    """Result position -> the local array ``fn`` returns there."""
+    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], ir.Return) else None
+    return {k: v.buffer for k, v in enumerate(ret.values if ret else [])
+            if isinstance(v, ir.BufferRef)}
 
 
 def _owner(top: ir.Function, buffer: ir.Buffer) -> str:
