@@ -12,6 +12,7 @@ from ..ir.layout import Layout
 from ..types import ArrayType
 from .controller import Controller
 from .datapath import Actions, BlockDatapath, shape_of
+from .pipeline import PipelineDatapath
 from .design import MemorySignature, addr_width
 from .memories import StoragePlan, bank_member, make_storage
 from .normalize import HwFunction
@@ -106,11 +107,13 @@ class KernelComponent(wiring.Component):
         m = Module()
         state = Signal(range(max(2, len(plan.state_names))), name="fsm_state")
         ranges = {}
-        for loop in plan.loops:
-            if loop.trip is not None:
-                lo = loop.stmt.lo.value
-                last = lo + (loop.trip - 1) * loop.stmt.step
-                ranges[loop.stmt.var] = (min(lo, last), max(lo, last))
+        constant_loops = [(loop.stmt, loop.trip) for loop in plan.loops if loop.trip is not None]
+        constant_loops += [(stmt, trip) for pipe in plan.pipelines
+                           for stmt, trip in zip(pipe.loops, pipe.trips) if trip is not None]
+        for stmt, trip in constant_loops:
+            lo = stmt.lo.value
+            last = lo + (trip - 1) * stmt.step
+            ranges[stmt.var] = (min(lo, last), max(lo, last))
         ctx = _Context(m, state, self.model, _Registers(ranges), None)
         ctx.storage = _Storage(self, design, m)
 
@@ -124,6 +127,10 @@ class KernelComponent(wiring.Component):
             path = BlockDatapath(ctx, block.dfg, block.first_state, f"b{k}")
             path.emit()
             datapaths[id(block)] = path
+        for k, pipe in enumerate(plan.pipelines):
+            path = PipelineDatapath(ctx, pipe, f"p{k}")
+            path.emit()
+            datapaths[id(pipe)] = path
 
         done = Signal(name="done_pulse")
         m.d.sync += done.eq(0)

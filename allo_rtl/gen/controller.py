@@ -12,6 +12,7 @@ from amaranth.hdl import Module
 from ..ir import nodes as ir
 from ..ir.layout import Layout
 from .memories import bank_member
+from .pipeline import emit_pipeline
 from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
 
@@ -99,6 +100,12 @@ class Controller:
 
         body_entry.append(self.seq(loop.body, latch))
         return self.branch(loop.head, lambda m: body_entry[0](m), k)
+
+    def r_Pipeline(self, pipe, k):
+        enter = emit_pipeline(self.ctx, pipe, self.datapaths[id(pipe)], k)
+        if pipe.head is None:
+            return enter
+        return self.branch(pipe.head, enter, k)
 
     def r_WhileLoop(self, loop: WhileLoop, k):
         cond_entry = self.goto(loop.cond.first_state)

@@ -71,6 +71,8 @@ class BlockBuilder:
         self.accesses: dict = {}        # Buffer -> [load/store nodes in program order]
         self.preds: list = []           # conditions of the enclosing if/else branches
         self.loc = loc
+        # arrays in registers: a store may share a cycle with an earlier load of its word
+        self.registers = lambda buffer: False
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
@@ -119,6 +121,9 @@ class BlockBuilder:
 
     def load(self, buffer, indices, type_, loc) -> Node:
         addr, bank = self.address(buffer, indices, loc)
+        forwarded = self.stored_value(buffer, addr, bank)
+        if forwarded is not None:
+            return forwarded
         load = self.node("load", type_, [addr] + _dynamic(bank), loc, cse=False,
                          buffer=buffer, bank=_constant(bank))
         self.order_access(load)
@@ -250,6 +255,22 @@ class BlockBuilder:
             total = self.node("op", INDEX, [total, term], loc, op="add")
         return total
 
+    def stored_value(self, buffer, addr: Node, bank):
+        """The value this block last stored at ``buffer[addr]`` when no other store can have
+        replaced it since (a load of it then reads that value without a memory access)."""
+        for other in reversed(self.accesses.get(buffer, [])):
+            if other.kind != "store":
+                continue
+            same_bank = other.attrs["bank"] == bank if isinstance(bank, int) else \
+                other.attrs["bank"] is None and other.operands[2] is bank
+            if same_bank and other.operands[0] is addr:
+                return None if other.attrs["predicated"] else other.operands[1]
+            if not (isinstance(bank, int) and other.attrs["bank"] is not None
+                    and other.attrs["bank"] != bank) and \
+                    not _addresses_differ(addr, other.operands[0]):
+                return None
+        return None
+
     def order_access(self, access: Node) -> None:
         previous = self.accesses.setdefault(access.attrs["buffer"], [])
         for other in previous:
@@ -261,8 +282,10 @@ class BlockBuilder:
             if _addresses_differ(access.operands[0], other.operands[0]):
                 continue
             # Every order takes a cycle: a read after a write sees the word in the next cycle,
-            # and a write never shares a cycle with a read of the same word (memories.py).
-            access.deps.append((other, 1))
+            # and a write never shares a cycle with a read of the same word of a memory
+            # (memories.py); a register's write may share the cycle of a read of its old value.
+            war = access.kind == "store" and other.kind == "load"
+            access.deps.append((other, 0 if war and self.registers(access.attrs["buffer"]) else 1))
         previous.append(access)
 
     # -- statements --------------------------------------------------------------------------

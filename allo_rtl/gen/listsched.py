@@ -84,10 +84,12 @@ class PortModel:
                 self.used[(key, slot)] = self.used.get((key, slot), 0) + 1
 
 
-def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of) -> int:
+def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
+                   writes_last: bool = True) -> int:
     """Schedule ``dfg`` in place; returns its length in cycles (at least 1).
 
-    ``latency_of(node)`` gives the latency of ``mul`` and ``div`` nodes."""
+    ``latency_of(node)`` gives the latency of ``mul`` and ``div`` nodes. Variable writes come
+    in the last cycle, or (``writes_last=False``, pipelines) as soon as their value is."""
     nodes = live_nodes(dfg)
     dfg.nodes = nodes
     budget = model.budget
@@ -147,10 +149,12 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of) -
     # writes and the terminal: in the last cycle, after every value they need
     end_budget = budget - model.reg_setup - model.logic()
     for n in late:
+        n.cycle = 0
         for o in n.operands:
             if o.kind in _ALWAYS:
                 continue
-            last = max(last, o.ready if o.arrival <= end_budget else o.ready + 1)
+            n.cycle = max(n.cycle, o.ready if o.arrival <= end_budget else o.ready + 1)
+        last = max(last, n.cycle)
     for n in late:
-        n.cycle = n.ready = last
+        n.ready = n.cycle = last if writes_last else n.cycle
     return last + 1

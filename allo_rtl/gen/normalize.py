@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..types import Float, Index, StreamType
+from .unroll import expand
 
 INDEX = Index()
 
@@ -236,5 +237,5 @@ def _shallow_copy(expr):
 def normalize(fn: ir.Function) -> HwFunction:
     check_supported(fn)
     n = Normalizer(fn)
-    n.out.body = n.body(fn.body)
+    n.out.body = expand(n.body(fn.body))
     return n.out

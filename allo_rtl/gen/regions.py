@@ -9,13 +9,17 @@ padded to the same length, so the whole design stays statically timed.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+from ..errors import UnsupportedError
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import Index
 from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
+from .modsched import modulo_schedule
 from .units import divider_shapes, operand_widths
 
 
@@ -43,6 +47,31 @@ class Loop:
     head: Block | None            # bounds that are not constants
     trip: int | None              # constant bounds: the trip count (>= 1)
     bound_var: ir.Var | None      # holds ``hi`` when it is not constant
+
+
+@dataclass(eq=False)
+class Pipeline:
+    """Perfectly nested loops run as one modulo-scheduled pipeline (``loops`` outermost first;
+    the innermost carries the ``pipeline`` annotation). It holds one controller state."""
+
+    loops: list
+    dfg: Dfg
+    schedule: object              # modsched.ModuloSchedule
+    state: int
+    head: Block | None            # the innermost loop's bounds when they are not constants
+    bound_var: ir.Var | None
+    trips: list                   # per loop: its constant trip count, or None
+
+    def iterations(self, env: dict):
+        if self.head is None:
+            return math.prod(self.trips)
+        stmt = self.loops[-1]
+        lo, hi = evaluate(stmt.lo, env), evaluate(stmt.hi, env)
+        return None if lo is None or hi is None else len(range(lo, hi, stmt.step))
+
+    def cycles(self, iterations: int) -> int:
+        """Cycles from the first iteration's start to the last one's end."""
+        return 0 if iterations == 0 else (iterations - 1) * self.schedule.ii + self.schedule.length
 
 
 @dataclass(eq=False)
@@ -82,6 +111,7 @@ class Plan:
     calls: list = field(default_factory=list)
     blocks: list = field(default_factory=list)
     loops: list = field(default_factory=list)       # every Loop, outermost first
+    pipelines: list = field(default_factory=list)   # every Pipeline
 
 
 def is_straight_line(stmt) -> bool:
@@ -105,6 +135,11 @@ class Planner:
         first = len(self.plan.state_names)
         self.plan.state_names.extend(describe(k) for k in range(n))
         return first
+
+    def builder(self, loc) -> BlockBuilder:
+        builder = BlockBuilder(loc)
+        builder.registers = lambda buffer: self.storage_kind(buffer) == "registers"
+        return builder
 
     def block(self, builder: BlockBuilder, loc, what: str) -> Block:
         dfg = builder.finish()
@@ -145,7 +180,7 @@ class Planner:
                 run.append(stmt)
                 continue
             if run:
-                builder = BlockBuilder(run[0].loc)
+                builder = self.builder(run[0].loc)
                 builder.statements(run)
                 items.append(self.block(builder, run[0].loc, "statements"))
                 run = []
@@ -159,19 +194,19 @@ class Planner:
         if isinstance(stmt, ir.For):
             return self.loop(stmt)
         if isinstance(stmt, ir.While):
-            builder = BlockBuilder(stmt.loc)
+            builder = self.builder(stmt.loc)
             builder.branch(stmt.cond)
             cond = self.block(builder, stmt.loc, "while condition")
             return WhileLoop(stmt, cond, self.seq(stmt.body))
         if isinstance(stmt, ir.If):
-            builder = BlockBuilder(stmt.loc)
+            builder = self.builder(stmt.loc)
             builder.branch(stmt.cond)
             cond = self.block(builder, stmt.loc, "if condition")
             then, orelse = self.seq(stmt.then_body), self.seq(stmt.else_body)
             self.pad(then, orelse)
             return Branch(stmt, cond, then, orelse)
         if isinstance(stmt, ir.CallStmt):
-            builder = BlockBuilder(stmt.loc)
+            builder = self.builder(stmt.loc)
             builder.call(stmt, None)
             block = self.block(builder, stmt.loc, f"call of {stmt.func.name} (arguments)")
             wait = self.states(1, lambda k: f"call of {stmt.func.name} at "
@@ -182,6 +217,9 @@ class Planner:
         raise AssertionError(f"not a control statement: {stmt!r}")
 
     def loop(self, stmt: ir.For):
+        chain = _pipeline_chain(stmt)
+        if chain:
+            return self.pipeline(chain)
         if isinstance(stmt.lo, ir.Const) and isinstance(stmt.hi, ir.Const):
             trip = len(range(stmt.lo.value, stmt.hi.value, stmt.step))
             if trip == 0:
@@ -192,7 +230,7 @@ class Planner:
         else:
             bound = ir.Var(f"{stmt.name}_hi{self.fresh}", stmt.hi.type, stmt.loc, "local")
             self.fresh += 1
-            builder = BlockBuilder(stmt.loc)
+            builder = self.builder(stmt.loc)
             builder.statements([ir.Assign(stmt.loc, stmt.var, stmt.lo),
                                 ir.Assign(stmt.loc, bound, stmt.hi)])
             builder.branch(ir.Compare(BOOL, stmt.loc, "lt" if stmt.step > 0 else "gt",
@@ -202,8 +240,43 @@ class Planner:
             self.plan.loops.append(loop)
             loop.body = self.seq(stmt.body)
         if not loop.body.items:   # an empty body still takes a cycle per iteration
-            loop.body = Seq([self.block(BlockBuilder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
+            loop.body = Seq([self.block(self.builder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
         return loop
+
+    def pipeline(self, loops: list) -> Pipeline:
+        inner = loops[-1]
+        where = f"{inner.loc.file.rsplit('/', 1)[-1]}:{inner.loc.line}" if inner.loc else "?"
+        for stmt in inner.body:
+            if not is_straight_line(stmt):
+                raise UnsupportedError(
+                    f"pipelined loop {inner.name!r} contains a {type(stmt).__name__} statement; "
+                    "a pipeline's body must become straight-line code", stmt.loc,
+                    "inner loops with constant bounds are unrolled; move calls and while "
+                    "loops out of the pipelined loop")
+        trips = [len(range(l.lo.value, l.hi.value, l.step)) if _constant_bounds(l) else None
+                 for l in loops]
+        head = bound = None
+        if trips[-1] is None:
+            bound = ir.Var(f"{inner.name}_hi{self.fresh}", inner.hi.type, inner.loc, "local")
+            self.fresh += 1
+            builder = self.builder(inner.loc)
+            builder.statements([ir.Assign(inner.loc, inner.var, inner.lo),
+                                ir.Assign(inner.loc, bound, inner.hi)])
+            builder.branch(ir.Compare(BOOL, inner.loc, "lt" if inner.step > 0 else "gt",
+                                      inner.lo, inner.hi))
+            head = self.block(builder, inner.loc, f"loop {inner.name} bounds")
+        builder = self.builder(inner.loc)
+        builder.statements(inner.body)
+        dfg = builder.finish()
+        target = inner.attrs["pipeline"]
+        sched = modulo_schedule(dfg, self.model, self.port_of, self.read_latency,
+                                self.latency_of, target)
+        names = "/".join(l.name for l in loops)
+        state = self.states(1, lambda k: f"pipeline {names} at {where} (II {sched.ii}, "
+                            f"depth {sched.length})")
+        pipe = Pipeline(loops, dfg, sched, state, head, bound, trips)
+        self.plan.pipelines.append(pipe)
+        return pipe
 
     def pad(self, then: Seq, orelse: Seq) -> None:
         a, b = latency(then, {}, self.callee_latency), latency(orelse, {}, self.callee_latency)
@@ -212,6 +285,24 @@ class Planner:
         short = then if a < b else orelse
         n = abs(a - b)
         short.items.append(Delay(self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}"), n))
+
+
+def _constant_bounds(loop: ir.For) -> bool:
+    return isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)
+
+
+def _pipeline_chain(stmt: ir.For):
+    """``[stmt, ..., pipelined loop]`` when ``stmt`` is pipelined or perfectly nests one with
+    constant bounds all the way (flattened into one pipeline), else None."""
+    chain = [stmt]
+    while "pipeline" not in chain[-1].attrs:
+        loop = chain[-1]
+        if len(loop.body) != 1 or not isinstance(loop.body[0], ir.For) or not _constant_bounds(loop):
+            return None
+        chain.append(loop.body[0])
+    if len(chain) > 1 and not _constant_bounds(chain[-1]):
+        return None    # flattening needs every trip count: the inner loop pipelines alone
+    return chain
 
 
 def make_plan(hw, model, storage_kind, callee_latency) -> Plan:
@@ -267,6 +358,10 @@ def _bound_vars(region, cache: dict) -> frozenset:
             for e in (region.stmt.lo, region.stmt.hi):
                 out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
         out |= _bound_vars(region.body, cache) - {region.stmt.var}
+    elif isinstance(region, Pipeline):
+        if region.head is not None:
+            for e in (region.loops[-1].lo, region.loops[-1].hi):
+                out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
     elif isinstance(region, Branch):
         out |= _bound_vars(region.then, cache) | _bound_vars(region.orelse, cache)
     elif isinstance(region, Call):
@@ -310,6 +405,11 @@ def latency(region, env: dict, callee_latency, _cache=None):
                 return None
             total += body
         return total
+    if isinstance(region, Pipeline):
+        n = region.iterations(env)
+        if n is None:
+            return None
+        return (region.head.cycles if region.head else 0) + region.cycles(n)
     if isinstance(region, Branch):
         a = latency(region.then, env, callee_latency, cache)
         b = latency(region.orelse, env, callee_latency, cache)
