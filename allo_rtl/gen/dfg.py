@@ -256,16 +256,18 @@ class BlockBuilder:
         return total
 
     def stored_value(self, buffer, addr: Node, bank):
-        """The value this block last stored at ``buffer[addr]`` when no other store can have
-        replaced it since (a load of it then reads that value without a memory access)."""
+        """What ``buffer[addr]`` holds when this block already knows it: the value it last
+        stored there, or an earlier load of it, with no store since that may have changed it
+        (the load then needs no memory access of its own)."""
         for other in reversed(self.accesses.get(buffer, [])):
-            if other.kind != "store":
-                continue
             same_bank = other.attrs["bank"] == bank if isinstance(bank, int) else \
-                other.attrs["bank"] is None and other.operands[2] is bank
+                other.attrs["bank"] is None and other.operands[-1 if other.kind == "load" else 2] is bank
             if same_bank and other.operands[0] is addr:
+                if other.kind == "load":
+                    return other
                 return None if other.attrs["predicated"] else other.operands[1]
-            if not (isinstance(bank, int) and other.attrs["bank"] is not None
+            if other.kind == "store" and not (
+                    isinstance(bank, int) and other.attrs["bank"] is not None
                     and other.attrs["bank"] != bank) and \
                     not _addresses_differ(addr, other.operands[0]):
                 return None

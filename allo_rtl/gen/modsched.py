@@ -106,14 +106,16 @@ def carried_constraints(nodes: list, read_latency) -> list:
 
 
 def _late_register_loads(nodes: list, read_latency) -> None:
-    """Register reads as late as their first user: a recurrence through registers then spans
-    only the cycles between that read and the write."""
+    """Register reads (and the free casts after them) as late as their first user: a
+    recurrence through registers then spans only the cycles between that read and the write."""
     users: dict = {}
     for n in nodes:
         for o in n.operands:
             users.setdefault(id(o), []).append(n)
-    for n in nodes:
-        if n.kind == "load" and read_latency(n.attrs["buffer"]) == 0 and users.get(id(n)):
+    for n in reversed(nodes):
+        movable = (n.kind == "load" and read_latency(n.attrs["buffer"]) == 0) or \
+            (n.kind == "op" and n.op == "cast" and n.operands[0].kind == "load")
+        if movable and users.get(id(n)):
             latest = min(u.cycle for u in users[id(n)])
             if latest > n.cycle:
                 n.cycle = n.ready = latest
