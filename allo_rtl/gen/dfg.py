@@ -273,6 +273,22 @@ class BlockBuilder:
                 return None
         return None
 
+    def drop_overwritten_store(self, buffer, addr: Node, bank) -> None:
+        """Forget the previous store to ``buffer[addr]`` when nothing can have read it since:
+        the store about to be made replaces its word (a chain of ``x[i] += ...`` in unrolled
+        code then stores once)."""
+        previous = self.accesses.get(buffer, [])
+        if not previous:
+            return
+        last = previous[-1]
+        if last.kind != "store":
+            return
+        same_bank = last.attrs["bank"] == bank if isinstance(bank, int) else \
+            last.attrs["bank"] is None and last.operands[2] is bank
+        if same_bank and last.operands[0] is addr:
+            previous.pop()
+            self.nodes.remove(last)
+
     def order_access(self, access: Node) -> None:
         previous = self.accesses.setdefault(access.attrs["buffer"], [])
         for other in previous:
@@ -320,6 +336,8 @@ class BlockBuilder:
         addr, bank = address
         pred = self.predicate(loc)
         operands = [addr, value] + _dynamic(bank) + ([pred] if pred is not None else [])
+        if pred is None:
+            self.drop_overwritten_store(buffer, addr, bank)
         node = self.node("store", None, operands, loc, cse=False, buffer=buffer,
                          bank=_constant(bank), predicated=pred is not None)
         self.order_access(node)

@@ -8,16 +8,19 @@ reservation table of memory ports at a candidate II. The achieved II is the smal
   port takes per cycle; a sequential divider serves one iteration at a time;
 * recurrence bound: a variable written in one iteration and read in the next, or a memory word
   stored in one iteration and loaded (or stored) in a later one, must be written before the
-  next iteration's reads. Dependence distances between iterations are taken as 1 unless both
-  addresses are constants (then the words are known): conservative for data-dependent
-  addresses such as a histogram's, and said so in the report.
+  next iteration's reads. Dependence distances come from the addresses' affine forms in the
+  loop counters: exact when both have the same form and one counter varies, or the form maps
+  distinct iterations to distinct words; otherwise (data-dependent addresses such as a
+  histogram's, different forms) a distance of 1 is assumed: conservative, and the report names
+  the dependence.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from .dfg import Dfg, Node
+from ..ir.layout import Layout
+from .dfg import Dfg, Node, _affine
 from .listsched import PortModel, live_nodes, schedule_block
 
 
@@ -60,23 +63,70 @@ def resource_bound(nodes: list, port_of) -> tuple:
     return best, cause
 
 
-def _constant_address(n: Node):
-    addr = n.operands[0]
-    return addr.attrs["value"] if addr.kind == "const" and n.attrs["bank"] is not None else None
+def _flat_address(n: Node):
+    """``(terms, constant)`` of ``bank * bank_depth + word``: one number per array element."""
+    depth = Layout.of(n.attrs["buffer"]).bank_depth
+    terms, constant = _affine(n.operands[0])
+    if n.attrs["bank"] is not None:
+        return terms, constant + n.attrs["bank"] * depth
+    bank_terms, bank_constant = _affine(n.operands[2 if n.kind == "store" else 1])
+    merged = dict(terms)
+    for k, c in bank_terms.items():
+        merged[k] = merged.get(k, 0) + c * depth
+    return {k: c for k, c in merged.items() if c}, constant + bank_constant * depth
 
 
-def _may_alias(a: Node, b: Node) -> bool:
-    if a.attrs["buffer"] is not b.attrs["buffer"]:
-        return False
-    if a.attrs["bank"] is not None and b.attrs["bank"] is not None and a.attrs["bank"] != b.attrs["bank"]:
-        return False
-    ca, cb = _constant_address(a), _constant_address(b)
-    return not (ca is not None and cb is not None and ca != cb)
+class Iterations:
+    """The pipeline's loop variables: which DFG leaves vary between iterations, and how."""
+
+    def __init__(self, nodes: list, loops: list, trips: list):
+        written = {n.attrs["var"] for n in nodes if n.kind == "write"}
+        by_var = {loop.var: (loop.step, trip) for loop, trip in zip(loops, trips)}
+        self.varying, self.invariant = {}, set()
+        for n in nodes:
+            if n.kind == "var":
+                var = n.attrs["var"]
+                if var in by_var:
+                    self.varying[n.id] = by_var[var]
+                elif var not in written:
+                    self.invariant.add(n.id)
+
+    def distance(self, first: Node, second: Node):
+        """The fewest iterations after ``first``'s at which ``second`` may touch the word
+        ``first`` touched (None: never), or 1 when that cannot be told (conservative)."""
+        (ta, ca), (tb, cb) = _flat_address(first), _flat_address(second)
+        if ta != tb or any(k not in self.varying and k not in self.invariant for k in ta):
+            return 1
+        steps = {k: c * self.varying[k][0] for k, c in ta.items() if k in self.varying}
+        if not steps:
+            return 1 if ca == cb else None
+        if ca == cb:    # the same word again only if two iterations share the address
+            return None if _injective(steps, self.varying) else 1
+        if len(steps) == 1:
+            (k, stride), = steps.items()
+            d, rest = divmod(ca - cb, stride)
+            trip = self.varying[k][1]
+            return d if rest == 0 and d >= 1 and (trip is None or d < trip) else None
+        return 1
 
 
-def carried_constraints(nodes: list, read_latency) -> list:
-    """``(first, second, slack, what)``: ``second.cycle + II >= first.cycle + slack`` must hold
-    for the next iteration (distance 1)."""
+def _injective(steps: dict, varying: dict) -> bool:
+    """Whether distinct iterations give distinct ``sum(stride * iteration index)``: each stride
+    exceeds what the smaller ones can add up to over their trip counts."""
+    reach = 0
+    for k, stride in sorted(steps.items(), key=lambda kv: abs(kv[1])):
+        if abs(stride) <= reach:
+            return False
+        trip = varying[k][1]
+        if trip is None:
+            return len(steps) == 1
+        reach += abs(stride) * (trip - 1)
+    return True
+
+
+def carried_constraints(nodes: list, read_latency, iterations: Iterations) -> list:
+    """``(first, second, slack, distance, what)``: ``second.cycle + distance * II >=
+    first.cycle + slack`` must hold for the iteration ``distance`` later."""
     out = []
     var_nodes = {n.attrs["var"]: n for n in nodes if n.kind == "var"}
     users: dict = {}
@@ -86,22 +136,27 @@ def carried_constraints(nodes: list, read_latency) -> list:
     for w in nodes:
         if w.kind == "write" and w.attrs["var"] in var_nodes:
             for reader in users.get(id(var_nodes[w.attrs["var"]]), []):
-                out.append((w, reader, 1, f"variable {w.attrs['var'].name} ({_where(w)})"))
+                out.append((w, reader, 1, 1, f"variable {w.attrs['var'].name} ({_where(w)})"))
     accesses = [n for n in nodes if n.kind in ("load", "store")]
     for s in accesses:
         if s.kind != "store":
             continue
         for x in accesses:
-            if not _may_alias(s, x):
+            if x.attrs["buffer"] is not s.attrs["buffer"]:
                 continue
             name = s.attrs["buffer"].name
+            after = iterations.distance(s, x)     # x in a later iteration than s
+            before = iterations.distance(x, s)    # s in a later iteration than x
             if x.kind == "load":
-                out.append((s, x, 1, f"array {name}: stored at {_where(s)}, loaded at {_where(x)}"))
-                same_cycle_ok = read_latency(x.attrs["buffer"]) == 0
-                out.append((x, s, 0 if same_cycle_ok else 1, f"array {name}: loaded at "
-                            f"{_where(x)} before the next iteration stores it ({_where(s)})"))
-            elif x is not s:
-                out.append((s, x, 1, f"array {name}: stores at {_where(s)} and {_where(x)}"))
+                if after is not None:
+                    out.append((s, x, 1, after, f"array {name}: stored at {_where(s)}, loaded "
+                                f"at {_where(x)}"))
+                if before is not None:
+                    same_cycle_ok = read_latency(x.attrs["buffer"]) == 0
+                    out.append((x, s, 0 if same_cycle_ok else 1, before, f"array {name}: loaded "
+                                f"at {_where(x)} before a later iteration stores it ({_where(s)})"))
+            elif x is not s and after is not None:
+                out.append((s, x, 1, after, f"array {name}: stores at {_where(s)} and {_where(x)}"))
     return out
 
 
@@ -136,8 +191,10 @@ def _writes_after_reads(nodes: list) -> None:
                 w.cycle = w.ready = max(cycles)
 
 
-def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: int) -> ModuloSchedule:
+def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: int,
+                    loops: list, trips: list) -> ModuloSchedule:
     dfg.nodes = live_nodes(dfg)
+    iterations = Iterations(dfg.nodes, loops, trips)
     for n in dfg.nodes:
         if n.kind in ("mul", "div"):
             latency_of(n)
@@ -151,10 +208,10 @@ def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: 
         _late_register_loads(dfg.nodes, read_latency)
         _writes_after_reads(dfg.nodes)
         length = max([length] + [n.cycle + 1 for n in dfg.nodes if n.cycle is not None])
-        constraints = carried_constraints(dfg.nodes, read_latency)
+        constraints = carried_constraints(dfg.nodes, read_latency, iterations)
         needed, why = 1, ""
-        for first, second, slack, what in constraints:
-            need = first.cycle + slack - second.cycle
+        for first, second, slack, distance, what in constraints:
+            need = math.ceil((first.cycle + slack - second.cycle) / distance)
             if need > needed:
                 needed, why = need, what
         rec_ii, rec_cause = max(rec_ii, needed), why if needed >= rec_ii else rec_cause

@@ -195,6 +195,13 @@ class Normalizer:
                            body, var.name, f"fill_{buf.name}", "fill")]
         return body
 
+    def copy_out(self, buf: ir.Buffer, k: int) -> list:
+        """A partitioned result stays banked inside; the interface is one memory, filled by a
+        copy at the end."""
+        out = ir.Buffer(self.fresh(f"{buf.name}_out", buf.elem, buf.loc).name, buf.type, buf.loc)
+        self.out.result_buffers[k] = out
+        return _copy_loops(buf, out, self.fresh, buf.loc)
+
     def ret(self, stmt: ir.Return) -> list:
         out = []
         for k, value in enumerate(stmt.values):
@@ -206,12 +213,27 @@ class Normalizer:
                         + ("one of its arguments" if buf.kind == "arg" else "returned twice")
                         + "; RTL targets return local arrays only", value.loc,
                         "declare a local result array and copy into it")
-                self.out.result_buffers[k] = buf
+                if buf.partition:
+                    out.extend(self.copy_out(buf, k))
+                else:
+                    self.out.result_buffers[k] = buf
             else:
                 var = self.fresh(f"result{k}", value.type, value.loc)
                 self.out.result_vars[k] = var
                 out.append(ir.Assign(value.loc, var, self.hoist(value, out)))
         return out
+
+
+def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc) -> list:
+    """``dst[...] = src[...]`` over every element, the innermost loop pipelined."""
+    loops = [fresh(f"{dst.name}_copy{d}", INDEX, loc) for d in range(len(src.shape))]
+    index = [ir.VarRef(INDEX, loc, v) for v in loops]
+    body: list = [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))]
+    for d, (var, extent) in reversed(list(enumerate(zip(loops, src.shape)))):
+        attrs = {"pipeline": 1} if d == len(loops) - 1 else {}
+        body = [ir.For(loc, var, ir.Const(INDEX, loc, 0), ir.Const(INDEX, loc, extent), 1,
+                       body, var.name, f"copy_{dst.name}", "range", attrs)]
+    return body
 
 
 def _written_locals(fn: ir.Function) -> set:

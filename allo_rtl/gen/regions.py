@@ -270,7 +270,7 @@ class Planner:
         dfg = builder.finish()
         target = inner.attrs["pipeline"]
         sched = modulo_schedule(dfg, self.model, self.port_of, self.read_latency,
-                                self.latency_of, target)
+                                self.latency_of, target, loops, trips)
         names = "/".join(l.name for l in loops)
         state = self.states(1, lambda k: f"pipeline {names} at {where} (II {sched.ii}, "
                             f"depth {sched.length})")
