@@ -179,4 +179,4 @@ def test_local_arrays_are_memories_and_narrow_types_wrap():
     assert np.array_equal(mod(A), want)
     assert mod.cycles == s.report().predicted_cycles
     fn = s.report().functions[0]
-    assert ("T", 16, 8) in fn.memories
+    assert ("T", 1, 16, 8) in fn.memories

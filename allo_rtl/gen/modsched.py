@@ -81,7 +81,11 @@ class Iterations:
 
     def __init__(self, nodes: list, loops: list, trips: list):
         written = {n.attrs["var"] for n in nodes if n.kind == "write"}
-        by_var = {loop.var: (loop.step, trip) for loop, trip in zip(loops, trips)}
+        by_var = {}
+        for k, (loop, trip) in enumerate(zip(loops, trips)):
+            inner = trips[k + 1:]
+            weight = None if None in inner else math.prod(inner)   # iterations per step
+            by_var[loop.var] = (loop.step, trip, weight)
         self.varying, self.invariant = {}, set()
         for n in nodes:
             if n.kind == "var":
@@ -107,7 +111,37 @@ class Iterations:
             d, rest = divmod(ca - cb, stride)
             trip = self.varying[k][1]
             return d if rest == 0 and d >= 1 and (trip is None or d < trip) else None
-        return 1
+        return self.solve(steps, ca - cb)
+
+    def solve(self, steps: dict, delta: int):
+        """The fewest iterations between two accesses whose counters differ by ``D`` with
+        ``sum(stride * D) == delta``, by search over the few ``D`` the trip counts allow."""
+        info = [(stride, *self.varying[k][1:]) for k, stride in steps.items()]
+        if any(trip is None or weight is None for _, trip, weight in info):
+            return 1
+        info.sort(key=lambda t: -abs(t[0]))
+        reach = [sum(abs(st) * (tr - 1) for st, tr, _ in info[i + 1:]) for i in range(len(info))]
+        best, budget = None, [4096]
+
+        def search(level, rest, distance):
+            nonlocal best
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            if level == len(info):
+                if rest == 0 and distance >= 1 and (best is None or distance < best):
+                    best = distance
+                return
+            stride, trip, weight = info[level]
+            lo = math.ceil((rest - reach[level]) / stride) if stride > 0 else \
+                math.ceil((rest + reach[level]) / stride)
+            hi = math.floor((rest + reach[level]) / stride) if stride > 0 else \
+                math.floor((rest - reach[level]) / stride)
+            for d in range(max(lo, 1 - trip), min(hi, trip - 1) + 1):
+                search(level + 1, rest - stride * d, distance + d * weight)
+
+        search(0, delta, 0)
+        return 1 if budget[0] < 0 else best
 
 
 def _injective(steps: dict, varying: dict) -> bool:
@@ -169,7 +203,7 @@ def _late_register_loads(nodes: list, read_latency) -> None:
             users.setdefault(id(o), []).append(n)
     for n in reversed(nodes):
         movable = (n.kind == "load" and read_latency(n.attrs["buffer"]) == 0) or \
-            (n.kind == "op" and n.op == "cast" and n.operands[0].kind == "load")
+            (n.kind == "op" and n.op == "cast" and n.operands[0].kind in ("load", "var"))
         if movable and users.get(id(n)):
             latest = min(u.cycle for u in users[id(n)])
             if latest > n.cycle:

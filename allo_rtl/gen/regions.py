@@ -268,6 +268,11 @@ class Planner:
         builder = self.builder(inner.loc)
         builder.statements(inner.body)
         dfg = builder.finish()
+        # a variable each iteration sets before using, and nothing reads after the loop, needs
+        # no register write (nor the merge with its old value an if/else would make)
+        dead = _assigned(inner.body) - _upward_exposed(inner.body) - \
+            _read_outside(self.hw, inner) - set(self.hw.result_vars.values())
+        dfg.nodes = [n for n in dfg.nodes if not (n.kind == "write" and n.attrs["var"] in dead)]
         target = inner.attrs["pipeline"]
         sched = modulo_schedule(dfg, self.model, self.port_of, self.read_latency,
                                 self.latency_of, target, loops, trips)
@@ -285,6 +290,39 @@ class Planner:
         short = then if a < b else orelse
         n = abs(a - b)
         short.items.append(Delay(self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}"), n))
+
+
+def _reads(expr) -> set:
+    return {e.var for e in ir.walk_expr(expr) if isinstance(e, ir.VarRef)}
+
+
+def _assigned(body: list) -> set:
+    return {s.var for s in ir.walk_stmts(body) if isinstance(s, ir.Assign)}
+
+
+def _upward_exposed(body: list, defined: frozenset = frozenset()) -> set:
+    """Variables ``body`` (straight-line, if/else included) may read before assigning them."""
+    exposed, defined = set(), set(defined)
+    for stmt in body:
+        for e in stmt.exprs():
+            exposed |= _reads(e) - defined
+        if isinstance(stmt, ir.Assign):
+            defined.add(stmt.var)
+        elif isinstance(stmt, ir.If):
+            exposed |= _upward_exposed(stmt.then_body, frozenset(defined))
+            exposed |= _upward_exposed(stmt.else_body, frozenset(defined))
+            defined |= _assigned(stmt.then_body) & _assigned(stmt.else_body)
+    return exposed
+
+
+def _read_outside(hw, loop: ir.For) -> set:
+    inside = {id(s) for s in ir.walk_stmts(loop.body)}
+    out = set()
+    for stmt in ir.walk_stmts(hw.body):
+        if id(stmt) not in inside:
+            for e in stmt.exprs():
+                out |= _reads(e)
+    return out
 
 
 def _constant_bounds(loop: ir.For) -> bool:

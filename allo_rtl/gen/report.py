@@ -1,15 +1,19 @@
 """``s.report()``: what the generated hardware will do, before anything is simulated.
 
-Per loop: trip count, cycles per iteration and in all; per function: controller states, static
-latency, units and memories; for the design: the predicted cycle count (equal to the simulated
-one whenever it is known) and, on request, ECP5 resources after synthesis.
+Per loop: trip count, cycles per iteration and in all; for a pipelined loop the target and
+achieved initiation interval (II), what limits it (a memory port of an array bank, a divider, or
+a recurrence with its source line) and the pipeline depth; loops flattened into a pipeline
+around it say so. Per function: controller states, static latency, units, memory banks and
+register arrays; for the design: the predicted cycle count (equal to the simulated one whenever
+it is known) and, on request, ECP5 resources after synthesis.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
-from .regions import Loop, Seq, latency
+from ..ir.layout import Layout
+from .regions import Loop, Pipeline, Seq, latency
 
 
 @dataclass
@@ -20,8 +24,13 @@ class LoopReport:
     line: int
     depth: int                     # nesting level inside its function, 0 outermost
     trip: int | None               # None: bounds known only at run time
-    iteration: int | None          # cycles of one iteration (None: varies)
+    iteration: int | None          # cycles of one iteration (None: varies); pipelines: the II
     total: int | None              # cycles of the whole loop each time it runs (None: varies)
+    target_ii: int | None = None   # pipelined loops: the II asked for
+    ii: int | None = None          # pipelined loops: the II achieved
+    cause: str = ""                # pipelined loops: what sets the II
+    pipeline_depth: int | None = None  # cycles from an iteration's start to its end
+    flattened_into: str = ""       # an outer loop run as part of this pipeline
 
 
 @dataclass
@@ -31,8 +40,13 @@ class FunctionReport:
     latency: int | None
     multipliers: int
     dividers: int
-    memories: list                 # (name, words, bits) of local memories
-    interfaces: list               # (port, words, bits) of external memory interfaces
+    memories: list                 # (name, banks, words per bank, bits) of local block RAMs
+    interfaces: list               # (name, banks, words per bank, bits) of external interfaces
+    registers: list = field(default_factory=list)  # (name, words, bits) of register arrays
+
+    @property
+    def memory_banks(self) -> int:
+        return sum(banks for _, banks, _, _ in self.memories)
 
 
 @dataclass
@@ -56,15 +70,27 @@ class Report:
             return "varies" if v is None else str(v)
         lines = [f"design {self.top}: {n(self.predicted_cycles)} cycles predicted "
                  f"({self.family}, {self.clock_mhz:g} MHz target)"]
-        lines.append(f"  {'loop':28s} {'line':>5s} {'trip':>7s} {'cycles/iter':>11s} {'cycles':>9s}")
+        lines.append(f"  {'loop':28s} {'line':>5s} {'trip':>7s} {'cycles/iter':>11s} "
+                     f"{'cycles':>9s}  pipeline")
         for r in self.loops:
             label = "  " * r.depth + f"{r.function}:{r.name}"
-            lines.append(f"  {label:28s} {r.line:5d} {n(r.trip):>7s} {n(r.iteration):>11s} "
-                         f"{n(r.total):>9s}")
+            note = ""
+            if r.ii is not None:
+                note = f"II {r.ii} (target {r.target_ii}; {r.cause}), depth {r.pipeline_depth}"
+            elif r.flattened_into:
+                note = f"flattened into pipeline {r.flattened_into}"
+            iteration, total = ("-", "-") if r.flattened_into else (n(r.iteration), n(r.total))
+            lines.append(f"  {label:28s} {r.line:5d} {n(r.trip):>7s} {iteration:>11s} "
+                         f"{total:>9s}  {note}".rstrip())
         for f in self.functions:
-            mems = ", ".join(f"{name} {words}x{bits}" for name, words, bits in f.memories) or "none"
+            def arrays(items):
+                return ", ".join(f"{name} {banks}x{words}x{bits}b" for name, banks, words, bits
+                                 in items) or "none"
+            regs = ", ".join(f"{name} {words}x{bits}b" for name, words, bits in f.registers) or "none"
             lines.append(f"  function {f.name}: {f.states} states, latency {n(f.latency)}, "
-                         f"{f.multipliers} multipliers, {f.dividers} dividers, local memories: {mems}")
+                         f"{f.multipliers} multipliers, {f.dividers} dividers")
+            lines.append(f"    memory banks (banks x words x bits): {arrays(f.memories)}; "
+                         f"interfaces: {arrays(f.interfaces)}; register arrays: {regs}")
         if self.resources is not None:
             from ..boards.synth import resource_summary
             lines.append(f"  resources (yosys synth_ecp5): {resource_summary(self.resources)}")
@@ -73,13 +99,32 @@ class Report:
 
 def _loops(seq: Seq, depth: int = 0):
     for item in seq.items:
-        if isinstance(item, Loop):
+        if isinstance(item, (Loop, Pipeline)):
             yield item, depth
-            yield from _loops(item.body, depth + 1)
+            if isinstance(item, Loop):
+                yield from _loops(item.body, depth + 1)
+            continue
         for name in ("body", "then", "orelse"):
             inner = getattr(item, name, None)
-            if isinstance(inner, Seq) and not isinstance(item, Loop):
+            if isinstance(inner, Seq):
                 yield from _loops(inner, depth + 1)
+
+
+def _loop_rows(name: str, region, depth: int, callee_latency) -> list:
+    if isinstance(region, Loop):
+        stmt = region.stmt
+        return [LoopReport(name, stmt.name, stmt.band, stmt.loc.line, depth, region.trip,
+                           latency(region.body, {}, callee_latency),
+                           latency(region, {}, callee_latency))]
+    sched, inner = region.schedule, region.loops[-1]
+    rows = [LoopReport(name, stmt.name, stmt.band, stmt.loc.line, depth + k, trip, None, None,
+                       flattened_into=inner.name)
+            for k, (stmt, trip) in enumerate(zip(region.loops[:-1], region.trips))]
+    rows.append(LoopReport(name, inner.name, inner.band, inner.loc.line,
+                           depth + len(region.loops) - 1, region.trips[-1], sched.ii,
+                           latency(region, {}, callee_latency), sched.target, sched.ii,
+                           sched.cause, sched.length))
+    return rows
 
 
 def make_report(design) -> Report:
@@ -89,26 +134,32 @@ def make_report(design) -> Report:
     callee_latency = design._callee_latency
     for name, fdesign in design.designs.items():
         plan = fdesign.plan
-        for loop, depth in _loops(plan.body):
-            if loop.stmt.kind == "fill":
+        for region, depth in _loops(plan.body):
+            if isinstance(region, Loop) and region.stmt.kind == "fill":
                 continue
-            iteration = latency(loop.body, {}, callee_latency)
-            total = latency(loop, {}, callee_latency)
-            report.loops.append(LoopReport(name, loop.stmt.name, loop.stmt.band, loop.stmt.loc.line,
-                                           depth, loop.trip, iteration, total))
+            report.loops.extend(_loop_rows(name, region, depth, callee_latency))
         nodes = [n for b in plan.blocks for n in b.dfg.nodes]
-        local = {}
+        nodes += [n for p in plan.pipelines for n in p.dfg.nodes]
+        arrays = {}
         for stmt in ir.walk_stmts(fdesign.hw.body):
             for buf in _buffers_of(stmt):
-                if id(buf) not in fdesign.external:
-                    local[id(buf)] = buf
-        memories = [(b.name, b.type.size, b.elem.bits) for b in local.values()]
-        interfaces = [(p.name, p.type.size, p.elem.bits)
-                      for p in fdesign.hw.fn.params if isinstance(p, ir.Buffer)]
+                arrays[id(buf)] = buf
+        for p in fdesign.hw.fn.params:
+            if isinstance(p, ir.Buffer):
+                arrays[id(p)] = p
+        memories, interfaces, registers = [], [], []
+        for buf in arrays.values():
+            layout = Layout.of(buf)
+            kind = fdesign.storage.kind(buf)
+            if kind == "registers":
+                registers.append((buf.name, buf.type.size, buf.elem.bits))
+            else:
+                row = (buf.name, layout.n_banks, layout.bank_depth, buf.elem.bits)
+                (interfaces if kind == "external" else memories).append(row)
         report.functions.append(FunctionReport(
             name, len(plan.state_names), design.latency(name, []),
             sum(n.kind == "mul" for n in nodes), sum(n.kind == "div" for n in nodes),
-            memories, interfaces))
+            memories, interfaces, registers))
     return report
 
 
@@ -119,4 +170,3 @@ def _buffers_of(stmt):
         for sub in ir.walk_expr(e):
             if isinstance(sub, (ir.Load, ir.BufferRef)):
                 yield sub.buffer
-
