@@ -382,7 +382,7 @@ def evaluate(expr: ir.Expr, env: dict):
     return None
 
 
-def _bound_vars(region, cache: dict) -> frozenset:
+def bound_vars(region, cache: dict) -> frozenset:
     """Variables whose values the latency of ``region`` depends on."""
     key = id(region)
     if key in cache:
@@ -390,18 +390,18 @@ def _bound_vars(region, cache: dict) -> frozenset:
     out: set = set()
     if isinstance(region, Seq):
         for item in region.items:
-            out |= _bound_vars(item, cache)
+            out |= bound_vars(item, cache)
     elif isinstance(region, Loop):
         if region.trip is None:
             for e in (region.stmt.lo, region.stmt.hi):
                 out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
-        out |= _bound_vars(region.body, cache) - {region.stmt.var}
+        out |= bound_vars(region.body, cache) - {region.stmt.var}
     elif isinstance(region, Pipeline):
         if region.head is not None:
             for e in (region.loops[-1].lo, region.loops[-1].hi):
                 out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
     elif isinstance(region, Branch):
-        out |= _bound_vars(region.then, cache) | _bound_vars(region.orelse, cache)
+        out |= bound_vars(region.then, cache) | bound_vars(region.orelse, cache)
     elif isinstance(region, Call):
         for a in region.stmt.args:
             out |= {s.var for s in ir.walk_expr(a) if isinstance(s, ir.VarRef)}
@@ -433,7 +433,7 @@ def latency(region, env: dict, callee_latency, _cache=None):
             if lo is None or hi is None:
                 return None
             values, head = range(lo, hi, stmt.step), region.head.cycles
-        if stmt.var not in _bound_vars(region.body, cache):
+        if stmt.var not in bound_vars(region.body, cache):
             body = latency(region.body, env, callee_latency, cache)
             return None if body is None else head + len(values) * body
         total = head
