@@ -53,9 +53,12 @@ def resource_bound(nodes: list, port_of) -> tuple:
         need = math.ceil(count - 1e-9)
         if need > best:
             n = names[key]
-            bank = "" if n.attrs["bank"] is None and len(key) < 3 else f" bank {key[1]}"
+            buffer = n.attrs["buffer"]
+            bank = "" if not Layout.of(buffer).banked else \
+                f" bank {key[1]}" if n.attrs["bank"] is not None else \
+                " (every bank: an access whose bank is chosen at run time takes them all)"
             best, cause = need, (f"memory port: {need} accesses per iteration to "
-                                 f"{n.attrs['buffer'].name}{bank} ({_where(n)}), one per cycle")
+                                 f"{buffer.name}{bank} ({_where(n)}), one per cycle")
     for n in nodes:
         if n.kind == "div" and n.attrs["latency"] > best:
             best, cause = n.attrs["latency"], (f"divider ({_where(n)}) takes "
@@ -102,16 +105,19 @@ class Iterations:
         if ta != tb or any(k not in self.varying and k not in self.invariant for k in ta):
             return 1
         steps = {k: c * self.varying[k][0] for k, c in ta.items() if k in self.varying}
+        # a counter the address does not use repeats the word from one iteration to another
+        unused = [k for k, (_, trip, _) in self.varying.items() if k not in steps and trip != 1]
         if not steps:
             return 1 if ca == cb else None
-        if ca == cb:    # the same word again only if two iterations share the address
-            return None if _injective(steps, self.varying) else 1
-        if len(steps) == 1:
-            (k, stride), = steps.items()
-            d, rest = divmod(ca - cb, stride)
-            trip = self.varying[k][1]
-            return d if rest == 0 and d >= 1 and (trip is None or d < trip) else None
-        return self.solve(steps, ca - cb)
+        if not unused:
+            if ca == cb:
+                return None if _injective(steps, self.varying) else 1
+            if len(steps) == 1:
+                (k, stride), = steps.items()
+                d, rest = divmod(ca - cb, stride)
+                trip = self.varying[k][1]
+                return d if rest == 0 and d >= 1 and (trip is None or d < trip) else None
+        return self.solve({**steps, **{k: 0 for k in unused}}, ca - cb)
 
     def solve(self, steps: dict, delta: int):
         """The fewest iterations between two accesses whose counters differ by ``D`` with
@@ -133,10 +139,14 @@ class Iterations:
                     best = distance
                 return
             stride, trip, weight = info[level]
-            lo = math.ceil((rest - reach[level]) / stride) if stride > 0 else \
-                math.ceil((rest + reach[level]) / stride)
-            hi = math.floor((rest + reach[level]) / stride) if stride > 0 else \
-                math.floor((rest - reach[level]) / stride)
+            if stride == 0:
+                lo, hi = 1 - trip, trip - 1
+            elif stride > 0:
+                lo = math.ceil((rest - reach[level]) / stride)
+                hi = math.floor((rest + reach[level]) / stride)
+            else:
+                lo = math.ceil((rest + reach[level]) / stride)
+                hi = math.floor((rest - reach[level]) / stride)
             for d in range(max(lo, 1 - trip), min(hi, trip - 1) + 1):
                 search(level + 1, rest - stride * d, distance + d * weight)
 

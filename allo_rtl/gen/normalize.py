@@ -196,8 +196,8 @@ class Normalizer:
         return body
 
     def copy_out(self, buf: ir.Buffer, k: int) -> list:
-        """A partitioned result stays banked inside; the interface is one memory, filled by a
-        copy at the end."""
+        """A partitioned result, or one a pipeline updates, stays inside (banked, or in
+        registers when small); the interface is one memory, filled by a copy at the end."""
         out = ir.Buffer(self.fresh(f"{buf.name}_out", buf.elem, buf.loc).name, buf.type, buf.loc)
         self.out.result_buffers[k] = out
         return _copy_loops(buf, out, self.fresh, buf.loc)
@@ -213,7 +213,7 @@ class Normalizer:
                         + ("one of its arguments" if buf.kind == "arg" else "returned twice")
                         + "; RTL targets return local arrays only", value.loc,
                         "declare a local result array and copy into it")
-                if buf.partition:
+                if buf.partition or _updated_in_a_pipeline(self.fn.body, buf):
                     out.extend(self.copy_out(buf, k))
                 else:
                     self.out.result_buffers[k] = buf
@@ -222,6 +222,20 @@ class Normalizer:
                 self.out.result_vars[k] = var
                 out.append(ir.Assign(value.loc, var, self.hoist(value, out)))
         return out
+
+
+def _updated_in_a_pipeline(body: list, buf: ir.Buffer) -> bool:
+    """Whether a pipelined loop both reads and writes ``buf`` (a read-modify-write that one
+    memory port would serialize)."""
+    for loop in ir.walk_stmts(body):
+        if isinstance(loop, ir.For) and "pipeline" in loop.attrs:
+            inner = list(ir.walk_stmts(loop.body))
+            stored = any(isinstance(s, ir.Store) and s.buffer is buf for s in inner)
+            loaded = any(isinstance(e, ir.Load) and e.buffer is buf
+                         for s in inner for x in s.exprs() for e in ir.walk_expr(x))
+            if stored and loaded:
+                return True
+    return False
 
 
 def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc) -> list:
