@@ -127,7 +127,7 @@ class BlockDatapath:
         self.ctx.m.d.comb += [unit.dividend.eq(num), unit.divisor.eq(den)]
         self.when(n.cycle, lambda m, u=unit: m.d.comb.__iadd__(u.start.eq(1)))
         result = {"div": unit.quotient, "floordiv": unit.floor_quotient, "mod": unit.remainder}[n.op]
-        return self.signal(n, result)
+        return self.signal(n, result, result.shape() if isinstance(n.type, Index) else None)
 
     def n_load(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]

@@ -10,7 +10,7 @@ callee's interfaces are bound to the caller's storage while the call waits.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Array, Signal, unsigned
+from amaranth.hdl import Array, Const, Signal, unsigned
 from amaranth.lib.memory import Memory
 
 from ..ir import nodes as ir
@@ -163,6 +163,7 @@ class Registers:
         self.array = Array(self.words)
 
     def _word(self, addr, bank):
+        addr, bank = _static(addr), _static(bank)
         if isinstance(addr, int) and isinstance(bank, int):
             return self.words[bank * self.depth + addr]
         return self.array[bank * self.depth + addr]
@@ -186,6 +187,11 @@ class Registers:
             m.d.comb += iface.rdata.eq(rdata)
             with m.If(iface.wen):
                 m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
+
+
+def _static(value):
+    """A constant as a Python int (an index known at compile time wires one register)."""
+    return value.value if isinstance(value, Const) else value
 
 
 def _shape(buffer):
