@@ -8,7 +8,6 @@ Each design is built in a fresh cache, so the first call's time minus the second
 Verilator build time. Every result is checked against the interpreter; a mismatch exits 1.
 """
 import argparse
-import importlib.util
 import os
 import sys
 import tempfile
@@ -18,26 +17,10 @@ from pathlib import Path
 import numpy as np
 
 import allo_rtl as allo
+from _common import copies, load, same
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"float", "stream", "dataflow", "systolic"}
-
-
-def load(path):
-    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def copies(values):
-    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
-
-
-def same(a, b):
-    if isinstance(a, tuple):
-        return all(same(x, y) for x, y in zip(a, b))
-    return np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def bench_kernel(path, size):

@@ -13,7 +13,6 @@ at most 1.10. Every result is checked against the interpreter; a mismatch, or a 
 1.10, exits 1.
 """
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -22,27 +21,11 @@ from pathlib import Path
 import numpy as np
 
 import allo_rtl as allo
+from _common import copies, load, same
 
 HERE = Path(__file__).resolve().parent
 SKIP = {"float", "stream", "dataflow", "systolic"}
 MAX_RATIO = 1.10
-
-
-def load(path):
-    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def copies(values):
-    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
-
-
-def same(a, b):
-    if isinstance(a, tuple):
-        return all(same(x, y) for x, y in zip(a, b))
-    return np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def run(k, size):

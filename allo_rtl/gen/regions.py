@@ -228,20 +228,25 @@ class Planner:
             self.plan.loops.append(loop)
             loop.body = self.seq(stmt.body) if stmt.body else Seq([])
         else:
-            bound = ir.Var(f"{stmt.name}_hi{self.fresh}", stmt.hi.type, stmt.loc, "local")
-            self.fresh += 1
-            builder = self.builder(stmt.loc)
-            builder.statements([ir.Assign(stmt.loc, stmt.var, stmt.lo),
-                                ir.Assign(stmt.loc, bound, stmt.hi)])
-            builder.branch(ir.Compare(BOOL, stmt.loc, "lt" if stmt.step > 0 else "gt",
-                                      stmt.lo, stmt.hi))
-            head = self.block(builder, stmt.loc, f"loop {stmt.name} bounds")
+            head, bound = self.bounds_head(stmt)
             loop = Loop(stmt, None, head, None, bound)
             self.plan.loops.append(loop)
             loop.body = self.seq(stmt.body)
         if not loop.body.items:   # an empty body still takes a cycle per iteration
             loop.body = Seq([self.block(self.builder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
         return loop
+
+    def bounds_head(self, stmt: ir.For) -> tuple:
+        """The block that evaluates a loop's bounds once (the counter's first value and a
+        register holding ``hi``) and branches past the loop when it runs no iteration."""
+        bound = ir.Var(f"{stmt.name}_hi{self.fresh}", stmt.hi.type, stmt.loc, "local")
+        self.fresh += 1
+        builder = self.builder(stmt.loc)
+        builder.statements([ir.Assign(stmt.loc, stmt.var, stmt.lo),
+                            ir.Assign(stmt.loc, bound, stmt.hi)])
+        builder.branch(ir.Compare(BOOL, stmt.loc, "lt" if stmt.step > 0 else "gt",
+                                  stmt.lo, stmt.hi))
+        return self.block(builder, stmt.loc, f"loop {stmt.name} bounds"), bound
 
     def pipeline(self, loops: list) -> Pipeline:
         inner = loops[-1]
@@ -255,16 +260,7 @@ class Planner:
                     "loops out of the pipelined loop")
         trips = [len(range(l.lo.value, l.hi.value, l.step)) if _constant_bounds(l) else None
                  for l in loops]
-        head = bound = None
-        if trips[-1] is None:
-            bound = ir.Var(f"{inner.name}_hi{self.fresh}", inner.hi.type, inner.loc, "local")
-            self.fresh += 1
-            builder = self.builder(inner.loc)
-            builder.statements([ir.Assign(inner.loc, inner.var, inner.lo),
-                                ir.Assign(inner.loc, bound, inner.hi)])
-            builder.branch(ir.Compare(BOOL, inner.loc, "lt" if inner.step > 0 else "gt",
-                                      inner.lo, inner.hi))
-            head = self.block(builder, inner.loc, f"loop {inner.name} bounds")
+        head, bound = self.bounds_head(inner) if trips[-1] is None else (None, None)
         builder = self.builder(inner.loc)
         builder.statements(inner.body)
         dfg = builder.finish()
@@ -409,6 +405,18 @@ def bound_vars(region, cache: dict) -> frozenset:
     return cache[key]
 
 
+def loop_values(loop: Loop, env: dict) -> tuple:
+    """(the loop variable's values, cycles of its bounds block) with ``env`` bound; the values
+    are None when data decide them."""
+    stmt = loop.stmt
+    if loop.trip is not None:
+        return range(stmt.lo.value, stmt.hi.value, stmt.step), 0
+    lo, hi = evaluate(stmt.lo, env), evaluate(stmt.hi, env)
+    if lo is None or hi is None:
+        return None, loop.head.cycles
+    return range(lo, hi, stmt.step), loop.head.cycles
+
+
 def latency(region, env: dict, callee_latency, _cache=None):
     """Cycles ``region`` takes with the variables of ``env`` bound, or None when data decide."""
     cache = {} if _cache is None else _cache
@@ -426,13 +434,9 @@ def latency(region, env: dict, callee_latency, _cache=None):
         return total
     if isinstance(region, Loop):
         stmt = region.stmt
-        if region.trip is not None:
-            values, head = range(stmt.lo.value, stmt.hi.value, stmt.step), 0
-        else:
-            lo, hi = evaluate(stmt.lo, env), evaluate(stmt.hi, env)
-            if lo is None or hi is None:
-                return None
-            values, head = range(lo, hi, stmt.step), region.head.cycles
+        values, head = loop_values(region, env)
+        if values is None:
+            return None
         if stmt.var not in bound_vars(region.body, cache):
             body = latency(region.body, env, callee_latency, cache)
             return None if body is None else head + len(values) * body

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from .regions import Call, Loop, Pipeline, Seq, bound_vars, evaluate, latency
+from .regions import Call, Loop, Pipeline, Seq, bound_vars, evaluate, latency, loop_values
 
 
 @dataclass
@@ -193,13 +193,9 @@ def ideal_cycles(design):
             return None if None in parts else sum(parts)
         if isinstance(region, Loop):
             stmt = region.stmt
-            if region.trip is not None:
-                values, head = range(stmt.lo.value, stmt.hi.value, stmt.step), 0
-            else:
-                lo, hi = evaluate(stmt.lo, env), evaluate(stmt.hi, env)
-                if lo is None or hi is None:
-                    return None
-                values, head = range(lo, hi, stmt.step), region.head.cycles
+            values, head = loop_values(region, env)
+            if values is None:
+                return None
             if stmt.var not in bound_vars(region.body, cache):
                 body = ideal(region.body, env)
                 return None if body is None else head + len(values) * body

@@ -1,4 +1,5 @@
 """Schedules: the customizations applied to a kernel's IR."""
-from .schedule import BufferHandle, Partition, Schedule, customize
+from .memory import Partition
+from .schedule import BufferHandle, Schedule, customize
 
 __all__ = ["BufferHandle", "Partition", "Schedule", "customize"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import difflib
-import enum
 import sys
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from ..ir import nodes as ir
 from ..ir.printer import format_function
 from .common import Applied, bad_argument, illegal
 from .loops import LoopPrimitives
-from .memory import MemoryPrimitives, Partition
+from .memory import MemoryPrimitives
 
 INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
 RTL_TARGETS = ("rtl", "verilog", "amaranth")
