@@ -378,7 +378,7 @@ def evaluate(expr: ir.Expr, env: dict):
     return None
 
 
-def bound_vars(region, cache: dict) -> frozenset:
+def _bound_vars(region, cache: dict) -> frozenset:
     """Variables whose values the latency of ``region`` depends on."""
     key = id(region)
     if key in cache:
@@ -386,18 +386,18 @@ def bound_vars(region, cache: dict) -> frozenset:
     out: set = set()
     if isinstance(region, Seq):
         for item in region.items:
-            out |= bound_vars(item, cache)
+            out |= _bound_vars(item, cache)
     elif isinstance(region, Loop):
         if region.trip is None:
             for e in (region.stmt.lo, region.stmt.hi):
                 out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
-        out |= bound_vars(region.body, cache) - {region.stmt.var}
+        out |= _bound_vars(region.body, cache) - {region.stmt.var}
     elif isinstance(region, Pipeline):
         if region.head is not None:
             for e in (region.loops[-1].lo, region.loops[-1].hi):
                 out |= {s.var for s in ir.walk_expr(e) if isinstance(s, ir.VarRef)}
     elif isinstance(region, Branch):
-        out |= bound_vars(region.then, cache) | bound_vars(region.orelse, cache)
+        out |= _bound_vars(region.then, cache) | _bound_vars(region.orelse, cache)
     elif isinstance(region, Call):
         for a in region.stmt.args:
             out |= {s.var for s in ir.walk_expr(a) if isinstance(s, ir.VarRef)}
@@ -405,7 +405,7 @@ def bound_vars(region, cache: dict) -> frozenset:
     return cache[key]
 
 
-def loop_values(loop: Loop, env: dict) -> tuple:
+def _loop_values(loop: Loop, env: dict) -> tuple:
     """(the loop variable's values, cycles of its bounds block) with ``env`` bound; the values
     are None when data decide them."""
     stmt = loop.stmt
@@ -434,10 +434,10 @@ def latency(region, env: dict, callee_latency, _cache=None):
         return total
     if isinstance(region, Loop):
         stmt = region.stmt
-        values, head = loop_values(region, env)
+        values, head = _loop_values(region, env)
         if values is None:
             return None
-        if stmt.var not in bound_vars(region.body, cache):
+        if stmt.var not in _bound_vars(region.body, cache):
             body = latency(region.body, env, callee_latency, cache)
             return None if body is None else head + len(values) * body
         total = head

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from .regions import Call, Loop, Pipeline, Seq, bound_vars, evaluate, latency, loop_values
+from .regions import Loop, Pipeline, Seq, latency
 
 
 @dataclass
@@ -58,7 +58,15 @@ class Report:
     functions: list = field(default_factory=list)
     loops: list = field(default_factory=list)
     resources: object = None       # boards.synth.SynthResult when asked for
-    ideal_cycles: int | None = None  # from the schedule: trips x II + fill/drain, summed
+
+    @property
+    def ideal_cycles(self) -> int | None:
+        """Cycles of the schedule with no controller overhead: per pipeline run, iterations x
+        II + (depth - II); per straight-line block, its cycles; summed over every execution.
+        That is the static latency model itself (a loop's counter steps within its body's last
+        cycle, a pipeline leaves in its last iteration's last cycle), so it is the prediction;
+        a simulation that takes longer shows controller overhead."""
+        return self.predicted_cycles
 
     def loop(self, name: str) -> LoopReport:
         found = [r for r in self.loops if r.name == name or f"{r.function}:{r.name}" == name]
@@ -133,7 +141,6 @@ def make_report(design) -> Report:
     model = design.model
     report = Report(design.top.name, model.clock_mhz, model.family, design.predicted_cycles)
     callee_latency = design._callee_latency
-    report.ideal_cycles = ideal_cycles(design)
     for name, fdesign in design.designs.items():
         plan = fdesign.plan
         for region, depth in _loops(plan.body):
@@ -173,41 +180,3 @@ def _buffers_of(stmt):
             if isinstance(sub, (ir.Load, ir.BufferRef)):
                 yield sub.buffer
 
-
-def ideal_cycles(design):
-    """Cycles the design's schedule takes with no controller overhead: per pipeline run,
-    iterations x II + (depth - II); per straight-line block, its cycles; calls as their callee;
-    summed over every execution (None when loop bounds depend on data)."""
-    cache: dict = {}
-
-    def ideal(region, env):
-        if isinstance(region, Pipeline):
-            n = region.iterations(env)
-            if n is None:
-                return None
-            head = region.head.cycles if region.head else 0
-            sched = region.schedule
-            return head + (n * sched.ii + sched.length - sched.ii if n else 0)
-        if isinstance(region, Seq):
-            parts = [ideal(item, env) for item in region.items]
-            return None if None in parts else sum(parts)
-        if isinstance(region, Loop):
-            stmt = region.stmt
-            values, head = loop_values(region, env)
-            if values is None:
-                return None
-            if stmt.var not in bound_vars(region.body, cache):
-                body = ideal(region.body, env)
-                return None if body is None else head + len(values) * body
-            parts = [ideal(region.body, {**env, stmt.var: v}) for v in values]
-            return None if None in parts else head + sum(parts)
-        if isinstance(region, Call):
-            callee = design.designs[region.stmt.func.name]
-            callee_env = {p: evaluate(a, env) for p, a in zip(region.stmt.func.params,
-                                                              region.stmt.args)
-                          if isinstance(p, ir.Var)}
-            inner = ideal(callee.plan.body, {k: v for k, v in callee_env.items() if v is not None})
-            return None if inner is None else region.block.cycles + inner + 1
-        return latency(region, env, design._callee_latency)
-    top = design.top_design
-    return ideal(top.plan.body, {})
