@@ -260,16 +260,11 @@ class BlockBuilder:
         stored there, or an earlier load of it, with no store since that may have changed it
         (the load then needs no memory access of its own)."""
         for other in reversed(self.accesses.get(buffer, [])):
-            same_bank = other.attrs["bank"] == bank if isinstance(bank, int) else \
-                other.attrs["bank"] is None and other.operands[-1 if other.kind == "load" else 2] is bank
-            if same_bank and other.operands[0] is addr:
+            if _same_word(other, addr, bank):
                 if other.kind == "load":
                     return other
                 return None if other.attrs["predicated"] else other.operands[1]
-            if other.kind == "store" and not (
-                    isinstance(bank, int) and other.attrs["bank"] is not None
-                    and other.attrs["bank"] != bank) and \
-                    not _addresses_differ(addr, other.operands[0]):
+            if other.kind == "store" and not _distinct_words(other, addr, bank):
                 return None
         return None
 
@@ -278,26 +273,15 @@ class BlockBuilder:
         the store about to be made replaces its word (a chain of ``x[i] += ...`` in unrolled
         code then stores once)."""
         previous = self.accesses.get(buffer, [])
-        if not previous:
-            return
-        last = previous[-1]
-        if last.kind != "store":
-            return
-        same_bank = last.attrs["bank"] == bank if isinstance(bank, int) else \
-            last.attrs["bank"] is None and last.operands[2] is bank
-        if same_bank and last.operands[0] is addr:
-            previous.pop()
-            self.nodes.remove(last)
+        if previous and previous[-1].kind == "store" and _same_word(previous[-1], addr, bank):
+            self.nodes.remove(previous.pop())
 
     def order_access(self, access: Node) -> None:
         previous = self.accesses.setdefault(access.attrs["buffer"], [])
         for other in previous:
             if access.kind == "load" and other.kind == "load":
                 continue
-            a, b = access.attrs["bank"], other.attrs["bank"]
-            if a is not None and b is not None and a != b:
-                continue
-            if _addresses_differ(access.operands[0], other.operands[0]):
+            if _distinct_words(other, access.operands[0], _bank_of(access)):
                 continue
             # Every order takes a cycle: a read after a write sees the word in the next cycle,
             # and a write never shares a cycle with a read of the same word of a memory
@@ -513,6 +497,29 @@ def _dynamic(bank) -> list:
 
 def _constant(bank):
     return bank if isinstance(bank, int) else None
+
+
+def _bank_of(access: Node):
+    """The bank of a load or store: an int, or the node that chooses it at run time."""
+    if access.attrs["bank"] is not None:
+        return access.attrs["bank"]
+    return access.operands[1 if access.kind == "load" else 2]
+
+
+def _same_word(access: Node, addr: Node, bank) -> bool:
+    """Whether ``access`` touches ``addr`` of ``bank`` (the same nodes, so the same word)."""
+    if access.operands[0] is not addr:
+        return False
+    theirs = _bank_of(access)
+    return theirs == bank if isinstance(bank, int) else theirs is bank
+
+
+def _distinct_words(access: Node, addr: Node, bank) -> bool:
+    """Whether ``access`` provably touches another word than ``addr`` of ``bank``."""
+    other = access.attrs["bank"]
+    if isinstance(bank, int) and other is not None and other != bank:
+        return True
+    return _addresses_differ(addr, access.operands[0])
 
 
 def _fold_index(kind, type_, operands, op):

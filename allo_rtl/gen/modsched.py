@@ -168,15 +168,20 @@ def _injective(steps: dict, varying: dict) -> bool:
     return True
 
 
-def carried_constraints(nodes: list, read_latency, iterations: Iterations) -> list:
-    """``(first, second, slack, distance, what)``: ``second.cycle + distance * II >=
-    first.cycle + slack`` must hold for the iteration ``distance`` later."""
-    out = []
-    var_nodes = {n.attrs["var"]: n for n in nodes if n.kind == "var"}
+def _users(nodes: list) -> dict:
+    """id(node) -> the nodes that take it as an operand."""
     users: dict = {}
     for n in nodes:
         for o in n.operands:
             users.setdefault(id(o), []).append(n)
+    return users
+
+
+def carried_constraints(nodes: list, read_latency, iterations: Iterations, users: dict) -> list:
+    """``(first, second, slack, distance, what)``: ``second.cycle + distance * II >=
+    first.cycle + slack`` must hold for the iteration ``distance`` later."""
+    out = []
+    var_nodes = {n.attrs["var"]: n for n in nodes if n.kind == "var"}
     for w in nodes:
         if w.kind == "write" and w.attrs["var"] in var_nodes:
             for reader in users.get(id(var_nodes[w.attrs["var"]]), []):
@@ -204,13 +209,9 @@ def carried_constraints(nodes: list, read_latency, iterations: Iterations) -> li
     return out
 
 
-def _late_register_loads(nodes: list, read_latency) -> None:
+def _late_register_loads(nodes: list, read_latency, users: dict) -> None:
     """Register reads (and the free casts after them) as late as their first user: a
     recurrence through registers then spans only the cycles between that read and the write."""
-    users: dict = {}
-    for n in nodes:
-        for o in n.operands:
-            users.setdefault(id(o), []).append(n)
     for n in reversed(nodes):
         movable = (n.kind == "load" and read_latency(n.attrs["buffer"]) == 0) or \
             (n.kind == "op" and n.op == "cast" and n.operands[0].kind in ("load", "var"))
@@ -220,17 +221,12 @@ def _late_register_loads(nodes: list, read_latency) -> None:
                 n.cycle = n.ready = latest
 
 
-def _writes_after_reads(nodes: list) -> None:
+def _writes_after_reads(nodes: list, users: dict) -> None:
     """A variable's write may not come before a read of its old value in the same iteration."""
     var_nodes = {n.attrs["var"]: n for n in nodes if n.kind == "var"}
-    readers: dict = {}
-    for n in nodes:
-        for o in n.operands:
-            if o.kind == "var":
-                readers.setdefault(id(o), []).append(n.cycle)
     for w in nodes:
         if w.kind == "write" and w.attrs["var"] in var_nodes:
-            cycles = readers.get(id(var_nodes[w.attrs["var"]]), [])
+            cycles = [u.cycle for u in users.get(id(var_nodes[w.attrs["var"]]), [])]
             if cycles and max(cycles) > w.cycle:
                 w.cycle = w.ready = max(cycles)
 
@@ -243,16 +239,17 @@ def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: 
         if n.kind in ("mul", "div"):
             latency_of(n)
     res_ii, res_cause = resource_bound(dfg.nodes, port_of)
-    constraints = None
+    users = _users(dfg.nodes)
+    # which pairs constrain each other, and at what distance, does not depend on the cycles
+    constraints = carried_constraints(dfg.nodes, read_latency, iterations, users)
     ii = max(target, res_ii)
     rec_ii, rec_cause = 1, ""
     while True:
         length = schedule_block(dfg, model, PortModel(port_of, read_latency, modulo=ii),
                                 latency_of, writes_last=False)
-        _late_register_loads(dfg.nodes, read_latency)
-        _writes_after_reads(dfg.nodes)
+        _late_register_loads(dfg.nodes, read_latency, users)
+        _writes_after_reads(dfg.nodes, users)
         length = max([length] + [n.cycle + 1 for n in dfg.nodes if n.cycle is not None])
-        constraints = carried_constraints(dfg.nodes, read_latency, iterations)
         needed, why = 1, ""
         for first, second, slack, distance, what in constraints:
             need = math.ceil((first.cycle + slack - second.cycle) / distance)
