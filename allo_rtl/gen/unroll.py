@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import types as T
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
-from ..ir.rewrite import index_add, index_const, substitute
+from ..ir.rewrite import copy_expr, index_add, index_const, substitute
 
 INDEX = T.Index()
 
@@ -50,7 +50,7 @@ def partial_unroll(loop: ir.For, factor: int, inside_pipeline: bool) -> ir.For:
                           {loop.var: value})
         if len(values) % factor and k:
             op = "lt" if loop.step > 0 else "gt"
-            body = [ir.If(loc, ir.Compare(T.bool, loc, op, substitute(value, {}),
+            body = [ir.If(loc, ir.Compare(T.bool, loc, op, copy_expr(value),
                                           index_const(loop.hi.value, loc)), body, [])]
         copies.extend(body)
     attrs = {k: v for k, v in loop.attrs.items() if k != "unroll"}

@@ -50,6 +50,11 @@ class Substitute(Rewriter):
         return self.copy_node(e)
 
 
+def copy_expr(expr: ir.Expr) -> ir.Expr:
+    """A deep copy of an expression tree (variables, buffers and types are shared)."""
+    return Rewriter().expr(expr)
+
+
 def substitute(node, values: dict):
     """A copy of an expression, or of a statement list, with ``values`` substituted."""
     sub = Substitute(values)

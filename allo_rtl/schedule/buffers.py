@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ir import nodes as ir
 from ..ir.affine import affine_form
-from ..ir.rewrite import Rewriter, index_add, index_const, substitute
+from ..ir.rewrite import Rewriter, copy_expr, index_add, index_const, substitute
 from .. import types as T
 from ..types import ArrayType, Index
 from .common import illegal
@@ -119,7 +119,7 @@ def make_accumulation_buffer(fn: ir.Function, buffer: ir.Buffer, loop: ir.For, l
     def full_index(window_vars):
         ix, it = [], iter(window_vars)
         for d in range(rank):
-            ix.append(substitute(fixed_index[d], {}) if d in fixed else next(it))
+            ix.append(copy_expr(fixed_index[d]) if d in fixed else next(it))
         return ix
 
     body = _Retarget(buffer, new, lambda ix: [ix[d] for d in window]).stmts(loop.body)
@@ -223,7 +223,7 @@ def make_reuse_buffer(fn: ir.Function, buffer: ir.Buffer, loop: ir.For, loc) -> 
                       loc, f"{new.name}_fill")
 
     def window_index(ix):
-        out = [substitute(e, {}) for e in ix]
+        out = [copy_expr(e) for e in ix]
         out[dim] = substitute(ix[dim], {v: index_const(-e_min, loc)})
         return out
 

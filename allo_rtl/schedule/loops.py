@@ -12,12 +12,12 @@ import math
 from .. import types as T
 from ..ir import nodes as ir
 from ..ir.printer import format_expr
+from ..ir.rewrite import copy_expr, index_const
 from .common import bad_argument, expect_bool, expect_int, illegal
 from .dependence import (accesses, assigned_vars, carried_scalars, compute_at_violation,
                          expr_accesses, format_direction, read_vars, reorder_violation)
-from .rewrite import (add, annotations_of, clone_expr, compare, const_trip, floordiv,
-                      has_side_reads, index_const, mod, mul, path_to, same_expr, sub,
-                      substitute, var_ref, vars_read)
+from .rewrite import (add, annotations_of, compare, const_trip, floordiv, has_side_reads, mod,
+                      mul, path_to, same_expr, sub, substitute, var_ref, vars_read)
 
 CONSERVATIVE_NOTE = ("; the analysis was conservative: it assumes that guarded accesses, indices "
                      "that are not affine in the loop variables, and arrays passed to calls may "
@@ -133,15 +133,15 @@ class LoopPrimitives:
             guarded = trip % factor != 0
         else:
             # ceil(span / (|step| * factor)); a negative span gives an empty outer loop
-            span = (sub(clone_expr(loop.hi), clone_expr(loop.lo), loc) if step > 0
-                    else sub(clone_expr(loop.lo), clone_expr(loop.hi), loc))
+            span = (sub(copy_expr(loop.hi), copy_expr(loop.lo), loc) if step > 0
+                    else sub(copy_expr(loop.lo), copy_expr(loop.hi), loc))
             chunk = abs(step) * factor
             outer_hi = floordiv(add(span, index_const(chunk - 1, loc), loc), chunk, loc)
             guarded = True
 
         def original_value(at):
             position = add(mul(var_ref(outer_var, at), factor, at), var_ref(inner_var, at), at)
-            return add(clone_expr(loop.lo), mul(position, step, at), at)
+            return add(copy_expr(loop.lo), mul(position, step, at), at)
 
         body = loop.body
         substitute(body, {loop.var: original_value})
@@ -154,7 +154,7 @@ class LoopPrimitives:
             while len(target) == 1 and isinstance(target[0], ir.For) \
                     and not has_side_reads(target[0].lo) and not has_side_reads(target[0].hi):
                 target = target[0].body
-            cond = compare("lt" if step > 0 else "gt", original_value(loc), clone_expr(loop.hi), loc)
+            cond = compare("lt" if step > 0 else "gt", original_value(loc), copy_expr(loop.hi), loc)
             target[:] = [ir.If(loc, cond, list(target), [])]
         inner = ir.For(loc, inner_var, index_const(0, loc), index_const(factor, loc), 1, body,
                        inner_var.name, loop.band, loop.kind)
@@ -313,7 +313,7 @@ class LoopPrimitives:
                 position = floordiv(var_ref(var, at), math.prod(sizes[k + 1:]), at)
                 if k > 0:
                     position = mod(position, sizes[k], at)
-                return add(clone_expr(loop.lo), mul(position, loop.step, at), at)
+                return add(copy_expr(loop.lo), mul(position, loop.step, at), at)
             return value
 
         body = loops[-1].body

@@ -1,5 +1,6 @@
 """Small IR building blocks the loop primitives share: index arithmetic that folds constants,
-deep copies of expressions, substitution of loop variables, and locating a loop in a body.
+in-place substitution of loop variables, and locating a loop in a body (copies of expressions
+and index constants come from ``ir/rewrite.py``).
 
 Every node built here carries the SourceLoc of the node it stands for, so that errors and reports
 about rewritten code still point at the user's source."""
@@ -10,6 +11,7 @@ from dataclasses import fields
 from .. import types as T
 from ..ir import nodes as ir
 from ..ir.affine import affine_form
+from ..ir.rewrite import index_const
 
 # Loop attributes that are user annotations (``pipeline``, ``unroll``): a primitive that replaces
 # a loop cannot carry them over meaningfully, so it refuses instead of dropping them silently.
@@ -17,10 +19,6 @@ ANNOTATIONS = ("pipeline", "unroll", "rewind")
 
 
 # -- constants and index arithmetic -----------------------------------------------------------
-def index_const(value: int, loc) -> ir.Const:
-    return ir.Const(T.index, loc, value)
-
-
 def const_int(expr: ir.Expr):
     """The integer value of ``expr`` when it is a constant (``8``, ``int34(8)``, ``2 * 4``)."""
     form = affine_form(expr)
@@ -97,19 +95,6 @@ def var_ref(var: ir.Var, loc) -> ir.VarRef:
 
 
 # -- copies and substitution -------------------------------------------------------------------
-def clone_expr(expr: ir.Expr) -> ir.Expr:
-    """A deep copy of an expression tree (variables, buffers and types are shared, not copied)."""
-    new = type(expr).__new__(type(expr))
-    for f in fields(expr):
-        value = getattr(expr, f.name)
-        if isinstance(value, ir.Expr):
-            value = clone_expr(value)
-        elif isinstance(value, list):
-            value = [clone_expr(v) if isinstance(v, ir.Expr) else v for v in value]
-        setattr(new, f.name, value)
-    return new
-
-
 def _substitute_expr(expr: ir.Expr, mapping: dict) -> ir.Expr:
     if isinstance(expr, ir.VarRef) and expr.var in mapping:
         return mapping[expr.var](expr.loc)
