@@ -111,6 +111,17 @@ class MemoryPrimitives:
         self._record("partition", str(handle), partition_type=int(partition_type), dim=dim,
                      factor=factor)
 
+    def _array_and_loop(self, primitive: str, target, axis, hint: str) -> tuple:
+        """(buffer handle, loop handle, function) of a primitive that rewrites ``target``'s
+        accesses inside loop ``axis``: both must belong to one function."""
+        handle = self._buffer_arg(primitive, "target", target)
+        loop = self._loop_arg(primitive, "axis", axis)
+        fn = self.function(loop.func)
+        if not any(b is handle.buffer for b in fn.buffers.values()):
+            raise illegal(primitive, f"{handle} is not an array of {loop.func}, where loop "
+                          f"{loop.name!r} is", hint)
+        return handle, loop, fn
+
     def buffer_at(self, target, axis):
         """Accumulate ``target`` in a new local buffer inside loop ``axis``: loaded from the
         array before the loops inside ``axis`` run, written back after them (Allo's
@@ -124,12 +135,8 @@ class MemoryPrimitives:
                                                            for j0 in range(3): C[i, j0] = C_buf[j0]
 
         Returns the new buffer's handle."""
-        handle = self._buffer_arg("buffer_at", "target", target)
-        loop = self._loop_arg("buffer_at", "axis", axis)
-        fn = self.function(loop.func)
-        if not any(b is handle.buffer for b in fn.buffers.values()):
-            raise illegal("buffer_at", f"{handle} is not an array of {loop.func}, where loop "
-                          f"{loop.name!r} is", "name an array the loop accesses")
+        handle, loop, fn = self._array_and_loop("buffer_at", target, axis,
+                                                "name an array the loop accesses")
         new = make_accumulation_buffer(fn, handle.buffer, loop.loop, caller_loc())
         self._record("buffer_at", str(handle), axis=str(loop))
         return type(handle)(fn.name, new.name, new)
@@ -151,12 +158,8 @@ class MemoryPrimitives:
                                                                      ... img_line[r, x] ...
 
         Returns the new buffer's handle (partition it, or ``reuse_at`` it again)."""
-        handle = self._buffer_arg("reuse_at", "target", target)
-        loop = self._loop_arg("reuse_at", "axis", axis)
-        fn = self.function(loop.func)
-        if not any(b is handle.buffer for b in fn.buffers.values()):
-            raise illegal("reuse_at", f"{handle} is not an array of {loop.func}, where loop "
-                          f"{loop.name!r} is", "name an array the loop reads")
+        handle, loop, fn = self._array_and_loop("reuse_at", target, axis,
+                                                "name an array the loop reads")
         new = make_reuse_buffer(fn, handle.buffer, loop.loop, caller_loc())
         self._record("reuse_at", str(handle), axis=str(loop))
         return type(handle)(fn.name, new.name, new)
