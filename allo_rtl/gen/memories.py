@@ -119,14 +119,19 @@ class Banked:
     def __init__(self, buffer, banks: list):
         self.buffer, self.banks = buffer, banks
 
-    def read(self, m, addr, bank):
+    def _on_bank(self, m, bank, act) -> None:
+        """``act(bank storage)`` for ``bank``: wired directly when it is an int, else under a
+        switch on its value."""
         if isinstance(bank, int):
-            self.banks[bank].read(m, addr)
+            act(self.banks[bank])
             return
         with m.Switch(bank):
             for k, b in enumerate(self.banks):
                 with m.Case(k):
-                    b.read(m, addr)
+                    act(b)
+
+    def read(self, m, addr, bank):
+        self._on_bank(m, bank, lambda b: b.read(m, addr))
 
     def rdata(self, bank):
         """Read data of ``bank``: an int, or the bank value registered when the read was issued."""
@@ -135,13 +140,7 @@ class Banked:
         return Array(b.rdata() for b in self.banks)[bank]
 
     def write(self, m, addr, data, pred, bank):
-        if isinstance(bank, int):
-            self.banks[bank].write(m, addr, data, pred)
-            return
-        with m.Switch(bank):
-            for k, b in enumerate(self.banks):
-                with m.Case(k):
-                    b.write(m, addr, data, pred)
+        self._on_bank(m, bank, lambda b: b.write(m, addr, data, pred))
 
     def bind(self, m, callee_ifaces: list):
         for bank, iface in zip(self.banks, callee_ifaces):

@@ -30,8 +30,6 @@ class ModuloSchedule:
     length: int           # cycles from an iteration's start to its last operation, plus one
     target: int
     cause: str            # why ii is what it is
-    resource_ii: int
-    recurrence_ii: int
 
 
 def _where(node: Node) -> str:
@@ -265,4 +263,4 @@ def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: 
         cause = res_cause
     else:
         cause = f"recurrence through {rec_cause}"
-    return ModuloSchedule(ii, length, target, cause, res_ii, rec_ii)
+    return ModuloSchedule(ii, length, target, cause)

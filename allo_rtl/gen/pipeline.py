@@ -96,7 +96,7 @@ class PipelineDatapath(BlockDatapath):
         self.chains[id(n)] = chain
 
 
-def emit_pipeline(ctx, pipe, path: PipelineDatapath, k, body_entry_of_head=None):
+def emit_pipeline(ctx, pipe, path: PipelineDatapath, k):
     """The pipeline's control in its state; returns the continuation that enters it.
 
     ``k`` is what follows the pipeline (emitted in its last cycle)."""
