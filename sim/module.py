@@ -37,7 +37,7 @@ class RtlModule:
     @property
     def verilog(self) -> str:
         if self._verilog is None:
-            self._verilog = self.design.verilog()
+            self._verilog = self.design.simulation_verilog()
         return self._verilog
 
     def __call__(self, *args, **kwargs):
@@ -53,7 +53,9 @@ class RtlModule:
                 memories[port.port] = _bank_words(port, list(raw_args[port.param_index]))
             else:
                 memories[port.port] = [0] * port.depth
-        result = simulate(self.design.component, info, scalars, memories,
+        component = (self.design.portable_component if self.simulator == "amaranth"
+                     else self.design.component)
+        result = simulate(component, info, scalars, memories,
                           simulator=self.simulator, waves=self.waves_enabled,
                           cycle_limit=self.cycle_limit,
                           verilog=None if self.simulator == "amaranth" else self.verilog,

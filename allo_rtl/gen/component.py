@@ -88,17 +88,21 @@ class _Storage(dict):
 
 
 class _Context:
-    def __init__(self, m, state, model, regs, storage):
-        self.m, self.state, self.model = m, state, model
+    def __init__(self, m, state, model, regs, storage, dsp_cells):
+        self.m, self.state, self.model, self.dsp_cells = m, state, model, dsp_cells
         self.regs, self.storage = regs, storage
         self.actions = Actions()
 
 
 class KernelComponent(wiring.Component):
-    """The hardware of one kernel function and, as submodules, of the kernels it calls."""
+    """The hardware of one kernel function and, as submodules, of the kernels it calls.
 
-    def __init__(self, design: FunctionDesign, model):
-        self.design, self.model = design, model
+    ``dsp_cells``: multipliers instantiate the target family's DSP cells (ECP5 ``MULT18X18D``)
+    rather than ``*``; Amaranth's simulator cannot run such a design, Verilog simulators can
+    with the models in ``sim/models``."""
+
+    def __init__(self, design: FunctionDesign, model, dsp_cells: bool = False):
+        self.design, self.model, self.dsp_cells = design, model, dsp_cells
         super().__init__(signature_of(design))
 
     def elaborate(self, platform):
@@ -114,12 +118,12 @@ class KernelComponent(wiring.Component):
             lo = stmt.lo.value
             last = lo + (trip - 1) * stmt.step
             ranges[stmt.var] = (min(lo, last), max(lo, last))
-        ctx = _Context(m, state, self.model, _Registers(ranges), None)
+        ctx = _Context(m, state, self.model, _Registers(ranges), None, self.dsp_cells)
         ctx.storage = _Storage(self, design, m)
 
         callees = {}
         for name, callee_design in design.callees.items():
-            callees[name] = KernelComponent(callee_design, self.model)
+            callees[name] = KernelComponent(callee_design, self.model, self.dsp_cells)
             m.submodules[name] = callees[name]
 
         datapaths = {}

@@ -9,8 +9,10 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from ..types import Index
+from .demand import demanded_bits
 from .dfg import Node, signed_digits
-from .units import SequentialDivider, divider_shapes, registered_multiply
+from .units import (SequentialDivider, divider_shapes, multiplier_shapes, narrowed,
+                    registered_multiply)
 
 
 def shape_of(t):
@@ -41,6 +43,7 @@ class BlockDatapath:
 
     def __init__(self, ctx, dfg, first_state: int, tag: str):
         self.ctx, self.dfg, self.first, self.tag = ctx, dfg, first_state, tag
+        self.demand = demanded_bits(dfg.nodes)
         self.live: dict = {}
         self.held: dict = {}
 
@@ -111,9 +114,11 @@ class BlockDatapath:
         return self.signal(n, expr)
 
     def n_mul(self, n):
-        a, b = self.args(n)
-        product = registered_multiply(self.ctx.m, a, b, n.attrs["latency"], f"{self.tag}_mul{n.id}")
+        a, b = (narrowed(v, shape) for v, shape in zip(self.args(n), multiplier_shapes(n)))
         fracs = n.operands[0].type.fracs + n.operands[1].type.fracs
+        wanted = self.demand.get(n, n.type.bits) + max(0, fracs - n.type.fracs)
+        product = registered_multiply(self.ctx.m, a, b, n.attrs["latency"], f"{self.tag}_mul{n.id}",
+                                      wanted, self.ctx.dsp_cells)
         return self.signal(n, rescale(product, fracs, n.type.fracs))
 
     def n_div(self, n):

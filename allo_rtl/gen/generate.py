@@ -73,13 +73,35 @@ class GeneratedDesign:
         info.probes.extend(_probes(self.top_design, ()))
         return info
 
+    @property
+    def dsp_cells(self) -> bool:
+        """Whether multipliers are the family's DSP cells (ECP5 ``MULT18X18D``, with the input
+        and output registers inside the block) rather than ``*`` for synthesis to map."""
+        return self.model.family == "ecp5"
+
     @cached_property
     def component(self) -> KernelComponent:
-        return KernelComponent(self.top_design, self.model)
+        """The hardware as synthesis should see it."""
+        return KernelComponent(self.top_design, self.model, self.dsp_cells)
+
+    @cached_property
+    def portable_component(self) -> KernelComponent:
+        """The same hardware, cycle for cycle, with no vendor cells: for Amaranth's simulator."""
+        if not self.dsp_cells:
+            return self.component
+        return KernelComponent(self.top_design, self.model, dsp_cells=False)
 
     def verilog(self) -> str:
         from amaranth.back import verilog
         return verilog.convert(self.component, name=self.top.name, emit_src=False)
+
+    def simulation_verilog(self) -> str:
+        """``verilog()`` followed by the simulation models of the vendor cells it instantiates."""
+        text = self.verilog()
+        if self.dsp_cells and "MULT18X18D" in text:
+            from ..sim.models import ecp5_models
+            text += "\n" + ecp5_models()
+        return text
 
 
 def _bank_ports(base: str, name: str, buffer: ir.Buffer, **where) -> list:

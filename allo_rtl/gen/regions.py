@@ -20,7 +20,7 @@ from ..types import Index
 from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
 from .modsched import modulo_schedule
-from .units import divider_shapes, operand_widths
+from .units import divider_shapes, multiplier_shapes
 
 
 
@@ -166,7 +166,7 @@ class Planner:
 
     def latency_of(self, node) -> int:
         if node.kind == "mul":
-            latency = self.model.multiplier_latency(*operand_widths(node))
+            latency = self.model.multiplier_latency(*(s.width for s in multiplier_shapes(node)))
         else:
             latency = self.model.divider_latency(divider_shapes(node)[0].width)
         node.attrs["latency"] = latency

@@ -1,11 +1,14 @@
 """Arithmetic units: a registered, DSP-friendly multiplier and a sequential divider."""
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, ClockSignal, Instance, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-_CHUNK = 17   # unsigned low chunks of 17 bits and a signed top chunk fit an 18x18 DSP block
+from ..types import Float
+
+_DSP_WIDTH = 18   # the operand width of one DSP multiplier (signed)
+_CHUNK = 17       # unsigned low chunks of 17 bits and a signed top chunk fit an 18x18 DSP block
 
 
 def _chunks(value, width: int, is_signed: bool) -> list:
@@ -31,36 +34,88 @@ def divider_shapes(node) -> tuple:
     return num, den, exp
 
 
-def operand_widths(node) -> tuple:
-    return tuple(o.type.bits for o in node.operands)
+def multiplier_shapes(node) -> list:
+    """The shape each operand of a ``mul`` node really has: a widening integer cast (``int64(a)``
+    of an ``int32``) only repeats the sign bit, which the multiplier need not see."""
+    return [_significant_shape(o) for o in node.operands]
 
 
-def registered_multiply(m: Module, a, b, latency: int, name: str):
-    """``a * b`` with registered inputs and output, ``latency`` cycles after the operands.
+def _significant_shape(node):
+    t = node.type
+    shape = (signed if t.signed else unsigned)(t.bits)
+    if node.kind == "op" and node.op == "cast":
+        source = node.operands[0].type
+        extends = (not isinstance(source, Float) and source.fracs == t.fracs
+                   and source.bits <= t.bits and (t.signed or not source.signed))
+        if extends:
+            return _significant_shape(node.operands[0])
+    return shape
 
-    Latency 2: input registers, then the product. Latency 3: input registers, one registered
-    product per pair of DSP-sized chunks, then their sum; this keeps the adders that combine
-    partial products out of the multipliers' path."""
-    a_reg = Signal(a.shape(), name=f"{name}_a")
-    b_reg = Signal(b.shape(), name=f"{name}_b")
-    m.d.sync += [a_reg.eq(a), b_reg.eq(b)]
-    width = len(a_reg) + len(b_reg)
-    out = Signal(signed(width) if (a.shape().signed or b.shape().signed) else unsigned(width),
-                 name=f"{name}_p")
+
+def narrowed(value, shape):
+    """``value`` seen as ``shape``, which holds it whole (``multiplier_shapes``)."""
+    low = value[:shape.width]
+    return low.as_signed() if shape.signed else low
+
+
+def registered_multiply(m: Module, a, b, latency: int, name: str, product_bits: int | None = None,
+                        dsp_cells: bool = False):
+    """The low ``product_bits`` bits of ``a * b`` (all by default), ``latency`` cycles after the
+    operands, as a signal of that width.
+
+    Latency 2: registered operands, then the registered product. Latency 3: the operands cut into
+    DSP-sized chunks, a registered product per pair of chunks that reaches the wanted bits, then
+    their registered sum; this keeps the adders that combine partial products out of the
+    multipliers' path. ``dsp_cells``: build each product from an ECP5 ``MULT18X18D`` cell with
+    its own input and output registers. Yosys does not move fabric registers into the DSP block,
+    and without them an operand shared by several multipliers (a broadcast ``A[i, k]``) reaches
+    every DSP through one far register, the slowest path of an unrolled multiply-add."""
+    width = len(a) + len(b)
+    product_bits = width if product_bits is None else min(product_bits, width)
+    is_signed = a.shape().signed or b.shape().signed
+    out = Signal(signed(product_bits) if is_signed else unsigned(product_bits), name=f"{name}_p")
+    multiply = _ecp5_multiply if dsp_cells else _fabric_multiply
     if latency <= 2:
-        m.d.sync += out.eq(a_reg * b_reg)
+        m.d.comb += out.eq(multiply(m, a, b, f"{name}_m"))
         return out
     partials = []
-    for pa, sa in _chunks(a_reg, len(a_reg), a.shape().signed):
-        for pb, sb in _chunks(b_reg, len(b_reg), b.shape().signed):
-            p = Signal((pa * pb).shape(), name=f"{name}_pp{len(partials)}")
-            m.d.sync += p.eq(pa * pb)
-            partials.append((p, sa + sb))
+    for pa, sa in _chunks(a, len(a), a.shape().signed):
+        for pb, sb in _chunks(b, len(b), b.shape().signed):
+            if sa + sb < product_bits:
+                partials.append((multiply(m, pa, pb, f"{name}_pp{len(partials)}"), sa + sb))
     total = 0
     for p, shift in partials:
         total = total + (p << shift)
     m.d.sync += out.eq(total)
     return out
+
+
+def _fabric_multiply(m: Module, a, b, name: str):
+    """``a * b`` two cycles after the operands: registered operands and product."""
+    a_reg = Signal(a.shape(), name=f"{name}_a")
+    b_reg = Signal(b.shape(), name=f"{name}_b")
+    product = Signal((a * b).shape(), name=name)
+    m.d.sync += [a_reg.eq(a), b_reg.eq(b), product.eq(a_reg * b_reg)]
+    return product
+
+
+def _ecp5_multiply(m: Module, a, b, name: str):
+    """``a * b`` (operands of at most 18 bits) two cycles after the operands: an ECP5
+    ``MULT18X18D`` with its input and output registers (``sim/models`` simulates it)."""
+    ports = {"p_REG_INPUTA_CLK": "CLK0", "p_REG_INPUTB_CLK": "CLK0", "p_REG_OUTPUT_CLK": "CLK0",
+             "i_CLK0": ClockSignal(), "i_CE0": 1, "i_RST0": 0, "i_SOURCEA": 0, "i_SOURCEB": 0,
+             "i_SIGNEDA": int(a.shape().signed), "i_SIGNEDB": int(b.shape().signed)}
+    for letter, operand in (("A", a), ("B", b)):
+        wide = Signal(signed(_DSP_WIDTH) if operand.shape().signed else unsigned(_DSP_WIDTH),
+                      name=f"{name}_{letter.lower()}")
+        m.d.comb += wide.eq(operand)
+        ports.update({f"i_{letter}{i}": wide[i] for i in range(_DSP_WIDTH)})
+    raw = Signal(2 * _DSP_WIDTH, name=f"{name}_raw")
+    ports.update({f"o_P{i}": raw[i] for i in range(2 * _DSP_WIDTH)})
+    m.submodules[name] = Instance("MULT18X18D", **ports)
+    product = Signal((a * b).shape(), name=name)
+    m.d.comb += product.eq(raw[:len(product)])
+    return product
 
 
 class SequentialDivider(wiring.Component):

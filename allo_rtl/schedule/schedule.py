@@ -256,7 +256,10 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
           "verilator"|"icarus"|"amaranth"``, ``waves=``, ``cycle_limit=``) and sets ``.cycles``;
         * ``"verilog"``: the Verilog text; ``"amaranth"``: the top-level ``wiring.Component``.
 
-        Hardware targets take ``family="ecp5"|"ice40"|"generic"`` and ``clock_mhz=`` (100)."""
+        Hardware targets take ``family="ecp5"|"ice40"|"generic"`` and ``clock_mhz=`` (100).
+        For the ECP5 (the default) multipliers are ``MULT18X18D`` DSP cells with their own
+        registers; the Verilog simulators run them through the models in ``allo_rtl.sim.models``.
+        A ``"amaranth"`` component for Amaranth's own simulator wants ``family="generic"``."""
         if target in INTERP_TARGETS:
             if options:
                 raise ScheduleError(f"build(target={target!r}) takes no options, got "
