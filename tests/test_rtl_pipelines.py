@@ -134,3 +134,24 @@ def test_pipelined_banked_design_on_cocotb(simulator):
     x = np.arange(8, dtype=np.int32) * 5
     np.testing.assert_array_equal(mod(a, x), a @ x)
     assert mod.cycles == s.report().predicted_cycles
+
+
+def transpose_scale(A: int32[6, 8]) -> int32[8, 6]:
+    T: int32[8, 6] = 0
+    for i in range(6):
+        for j in range(8):
+            T[j, i] = A[i, j] * 2
+    return T
+
+
+def test_run_time_bank_choice_over_a_complete_two_dimensional_partition():
+    # A[i, j] with i pipelined: bank i*8 + j is chosen at run time among the 6 banks i reaches
+    s = allo.customize(transpose_scale)
+    s.partition(s.A, dim=0)
+    s.partition(s.T, dim=0)
+    s.pipeline("i")
+    assert s.report().loop("i").ii == 1
+    mod = s.build(target="rtl", simulator="icarus")
+    a = np.arange(48, dtype=np.int32).reshape(6, 8) * 7 - 100
+    np.testing.assert_array_equal(mod(a), a.T * 2)
+    assert mod.cycles == s.report().predicted_cycles

@@ -11,6 +11,7 @@ from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 from ..types import Index
 from .demand import demanded_bits
 from .dfg import Node, signed_digits
+from .memories import BankChoice
 from .units import (SequentialDivider, divider_shapes, multiplier_shapes, narrowed,
                     registered_multiply)
 
@@ -139,15 +140,15 @@ class BlockDatapath:
         addr = self.value(n.operands[0], n.cycle)
         bank = n.attrs["bank"]
         if bank is None:
-            bank = self.value(n.operands[1], n.cycle)
+            bank = BankChoice(self.value(n.operands[1], n.cycle), n.attrs["banks"])
         if storage.latency == 0:
             return self.signal(n, storage.read_now(addr, bank))
         self.when(n.cycle, lambda m, s=storage, a=addr, b=bank: s.read(m, a, b))
         if not isinstance(bank, int):   # the read data comes back a cycle later
-            held = Signal(bank.shape(), name=f"{self.tag}_bank{n.id}")
-            self.when(n.cycle, lambda m, r=held, b=bank: m.d.sync.__iadd__(r.eq(b)))
-            bank = held
-        return self.signal(n, storage.rdata(bank))
+            held = Signal(bank.value.shape(), name=f"{self.tag}_bank{n.id}")
+            self.when(n.cycle, lambda m, r=held, b=bank.value: m.d.sync.__iadd__(r.eq(b)))
+            bank = BankChoice(held, bank.candidates)
+        return self.signal(n, storage.rdata(self.ctx.m, bank))
 
     def n_store(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
@@ -155,6 +156,7 @@ class BlockDatapath:
         bank = n.attrs["bank"]
         if bank is None:
             bank, *rest = rest
+            bank = BankChoice(bank, n.attrs["banks"])
         pred = rest[0] if n.attrs["predicated"] else None
         self.when(n.cycle, lambda m, s=storage, a=addr, d=data, p=pred, b=bank:
                   s.write(m, a, d, self.enabled(p), b))

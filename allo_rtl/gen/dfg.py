@@ -73,6 +73,7 @@ class BlockBuilder:
         self.loc = loc
         # arrays in registers: a store may share a cycle with an earlier load of its word
         self.registers = lambda buffer: False
+        self.counter_ranges: dict = {}  # Var of a loop with constant bounds -> (lowest, highest)
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
@@ -125,7 +126,7 @@ class BlockBuilder:
         if forwarded is not None:
             return forwarded
         load = self.node("load", type_, [addr] + _dynamic(bank), loc, cse=False,
-                         buffer=buffer, bank=_constant(bank))
+                         buffer=buffer, bank=_constant(bank), banks=self.reachable(buffer, bank))
         self.order_access(load)
         return load
 
@@ -226,7 +227,7 @@ class BlockBuilder:
             return self.const(word, INDEX, loc), bank
         if part.kind == "complete":
             return self.const(0, INDEX, loc), index
-        terms, constant = _affine(index)
+        terms, constant = affine_parts(index)
         if part.kind == "cyclic":
             f = part.factor
             if all(c % f == 0 for c in terms.values()):
@@ -254,6 +255,22 @@ class BlockBuilder:
                              loc, op="mul")
             total = self.node("op", INDEX, [total, term], loc, op="add")
         return total
+
+    def reachable(self, buffer, bank) -> tuple:
+        """The banks an access can reach: its bank when known, else the values its affine bank
+        index takes over the ranges of the loop counters in it (every bank when unknown)."""
+        if isinstance(bank, int):
+            return (bank,)
+        n_banks = Layout.of(buffer).n_banks
+        terms, constant = affine_parts(bank)
+        values = {constant}
+        for leaf_id, coeff in terms.items():
+            leaf = self.nodes[leaf_id]
+            span = self.counter_ranges.get(leaf.attrs["var"]) if leaf.kind == "var" else None
+            if span is None or (span[1] - span[0] + 1) * len(values) > 4 * n_banks:
+                return tuple(range(n_banks))
+            values = {v + coeff * x for v in values for x in range(span[0], span[1] + 1)}
+        return tuple(sorted(v for v in values if 0 <= v < n_banks))
 
     def stored_value(self, buffer, addr: Node, bank):
         """What ``buffer[addr]`` holds when this block already knows it: the value it last
@@ -323,7 +340,8 @@ class BlockBuilder:
         if pred is None:
             self.drop_overwritten_store(buffer, addr, bank)
         node = self.node("store", None, operands, loc, cse=False, buffer=buffer,
-                         bank=_constant(bank), predicated=pred is not None)
+                         bank=_constant(bank), banks=self.reachable(buffer, bank),
+                         predicated=pred is not None)
         self.order_access(node)
 
     def bit_store(self, stmt: ir.BitStore) -> None:
@@ -538,24 +556,24 @@ def _fold_index(kind, type_, operands, op):
     return None
 
 
-def _affine(node: Node):
+def affine_parts(node: Node):
     """``(terms, constant)`` of an index address node over its non-affine leaves."""
     if node.kind == "const":
         return {}, node.attrs["value"]
     if node.kind == "op" and node.op in ("add", "sub") and len(node.operands) == 2:
-        (ta, ca), (tb, cb) = _affine(node.operands[0]), _affine(node.operands[1])
+        (ta, ca), (tb, cb) = affine_parts(node.operands[0]), affine_parts(node.operands[1])
         sign = 1 if node.op == "add" else -1
         terms = dict(ta)
         for k, v in tb.items():
             terms[k] = terms.get(k, 0) + sign * v
         return {k: v for k, v in terms.items() if v}, ca + sign * cb
     if node.kind == "op" and node.op == "mul" and node.operands[1].kind == "const":
-        terms, c = _affine(node.operands[0])
+        terms, c = affine_parts(node.operands[0])
         k = node.operands[1].attrs["value"]
         return {n: v * k for n, v in terms.items() if v * k}, c * k
     return {node.id: 1}, 0
 
 
 def _addresses_differ(a: Node, b: Node) -> bool:
-    (ta, ca), (tb, cb) = _affine(a), _affine(b)
+    (ta, ca), (tb, cb) = affine_parts(a), affine_parts(b)
     return ta == tb and ca != cb

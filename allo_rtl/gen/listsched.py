@@ -60,9 +60,10 @@ def live_nodes(dfg: Dfg) -> list:
 
 
 class PortModel:
-    """Memory ports per cycle. ``port_of(buffer, "load"|"store", bank)`` gives the ports an
-    access takes as ``[(port key, accesses per cycle or None for unlimited)]`` (a bank chosen
-    at run time takes a port of every bank); ``read_latency(buffer)`` is 1 for memories and
+    """Memory ports per cycle. ``port_of(buffer, "load"|"store", banks)`` gives the ports an
+    access to one of ``banks`` takes as ``[(port key, accesses per cycle or None for
+    unlimited)]`` (a bank chosen at run time takes a port of every bank it can reach);
+    ``read_latency(buffer)`` is 1 for memories and
     0 for registers. ``modulo`` makes the table a modulo reservation table (pipelines)."""
 
     def __init__(self, port_of, read_latency, modulo: int | None = None):
@@ -75,11 +76,11 @@ class PortModel:
     def free(self, node, cycle) -> bool:
         slot = self._slot(cycle)
         return all(cap is None or self.used.get((key, slot), 0) < cap
-                   for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["bank"]))
+                   for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["banks"]))
 
     def take(self, node, cycle) -> None:
         slot = self._slot(cycle)
-        for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["bank"]):
+        for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["banks"]):
             if cap is not None:
                 self.used[(key, slot)] = self.used.get((key, slot), 0) + 1
 

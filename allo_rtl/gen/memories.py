@@ -10,6 +10,8 @@ callee's interfaces are bound to the caller's storage while the call waits.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from amaranth.hdl import Array, Const, Signal, unsigned
 from amaranth.lib.memory import Memory
 
@@ -110,9 +112,19 @@ class MemoryBank:
                      callee_iface.rdata.eq(self.rport.data)]
 
 
+@dataclass(frozen=True)
+class BankChoice:
+    """A bank chosen at run time: ``value`` picks one of ``candidates``, the banks the index can
+    reach (from the ranges of the loop counters in it; every bank when they are unknown)."""
+
+    value: object
+    candidates: tuple
+
+
 class Banked:
     """An array in banks of memories or interfaces (latency 1): an access names its bank, a
-    constant (direct wiring) or a value chosen at run time (a multiplexer)."""
+    constant (direct wiring) or a ``BankChoice`` (a multiplexer over the reachable banks only,
+    so that hardware grows with the banks an access can reach, not with all of them)."""
 
     latency = 1
 
@@ -120,24 +132,31 @@ class Banked:
         self.buffer, self.banks = buffer, banks
 
     def _on_bank(self, m, bank, act) -> None:
-        """``act(bank storage)`` for ``bank``: wired directly when it is an int, else under a
-        switch on its value."""
+        """``act(bank storage)`` for ``bank``: wired directly when it is an int, else enabled
+        by a comparison with each candidate."""
         if isinstance(bank, int):
             act(self.banks[bank])
             return
-        with m.Switch(bank):
-            for k, b in enumerate(self.banks):
-                with m.Case(k):
-                    act(b)
+        for k in bank.candidates:
+            with m.If(bank.value == k):
+                act(self.banks[k])
 
     def read(self, m, addr, bank):
         self._on_bank(m, bank, lambda b: b.read(m, addr))
 
-    def rdata(self, bank):
-        """Read data of ``bank``: an int, or the bank value registered when the read was issued."""
+    def rdata(self, m, bank):
+        """Read data of ``bank``: an int, or a choice by the bank registered when the read was
+        issued."""
         if isinstance(bank, int):
             return self.banks[bank].rdata()
-        return Array(b.rdata() for b in self.banks)[bank]
+        if len(bank.candidates) == 1:
+            return self.banks[bank.candidates[0]].rdata()
+        data = Signal(_shape(self.buffer), name=f"{self.buffer.name}_rdata")
+        with m.Switch(bank.value):
+            for k in bank.candidates:
+                with m.Case(k):
+                    m.d.comb += data.eq(self.banks[k].rdata())
+        return data
 
     def write(self, m, addr, data, pred, bank):
         self._on_bank(m, bank, lambda b: b.write(m, addr, data, pred))
@@ -162,6 +181,8 @@ class Registers:
         self.array = Array(self.words)
 
     def _word(self, addr, bank):
+        if isinstance(bank, BankChoice):
+            bank = bank.value
         addr, bank = _static(addr), _static(bank)
         if isinstance(addr, int) and isinstance(bank, int):
             return self.words[bank * self.depth + addr]

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from ..ir.layout import Layout
-from .dfg import Dfg, Node, _affine
+from .dfg import Dfg, Node, affine_parts
 from .listsched import PortModel, live_nodes, schedule_block
 
 
@@ -42,7 +42,7 @@ def resource_bound(nodes: list, port_of) -> tuple:
     names: dict = {}
     for n in nodes:
         if n.kind in ("load", "store"):
-            for key, cap in port_of(n.attrs["buffer"], n.kind, n.attrs["bank"]):
+            for key, cap in port_of(n.attrs["buffer"], n.kind, n.attrs["banks"]):
                 if cap is not None:
                     uses[key] = uses.get(key, 0) + 1 / cap
                     names[key] = n
@@ -54,7 +54,8 @@ def resource_bound(nodes: list, port_of) -> tuple:
             buffer = n.attrs["buffer"]
             bank = "" if not Layout.of(buffer).banked else \
                 f" bank {key[1]}" if n.attrs["bank"] is not None else \
-                " (every bank: an access whose bank is chosen at run time takes them all)"
+                (f" bank {key[1]} (an access whose bank is chosen at run time takes a port of "
+                 f"every bank it can reach)")
             best, cause = need, (f"memory port: {need} accesses per iteration to "
                                  f"{buffer.name}{bank} ({_where(n)}), one per cycle")
     for n in nodes:
@@ -67,10 +68,10 @@ def resource_bound(nodes: list, port_of) -> tuple:
 def _flat_address(n: Node):
     """``(terms, constant)`` of ``bank * bank_depth + word``: one number per array element."""
     depth = Layout.of(n.attrs["buffer"]).bank_depth
-    terms, constant = _affine(n.operands[0])
+    terms, constant = affine_parts(n.operands[0])
     if n.attrs["bank"] is not None:
         return terms, constant + n.attrs["bank"] * depth
-    bank_terms, bank_constant = _affine(n.operands[2 if n.kind == "store" else 1])
+    bank_terms, bank_constant = affine_parts(n.operands[2 if n.kind == "store" else 1])
     merged = dict(terms)
     for k, c in bank_terms.items():
         merged[k] = merged.get(k, 0) + c * depth

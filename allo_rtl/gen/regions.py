@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from ..errors import UnsupportedError
 
 from ..ir import nodes as ir
-from ..ir.layout import Layout
 from ..types import Index
 from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
@@ -129,6 +128,7 @@ class Planner:
         self.callee_latency = callee_latency      # (function, env) -> int | None
         self.plan = Plan(hw, Seq([]))
         self.fresh = 0
+        self.counter_ranges = counter_ranges(hw.body)
 
     # -- states ----------------------------------------------------------------------------------
     def states(self, n: int, describe) -> int:
@@ -139,6 +139,7 @@ class Planner:
     def builder(self, loc) -> BlockBuilder:
         builder = BlockBuilder(loc)
         builder.registers = lambda buffer: self.storage_kind(buffer) == "registers"
+        builder.counter_ranges = self.counter_ranges
         return builder
 
     def block(self, builder: BlockBuilder, loc, what: str) -> Block:
@@ -151,13 +152,13 @@ class Planner:
         self.plan.blocks.append(block)
         return block
 
-    def port_of(self, buffer, kind, bank):
-        """[(port, accesses per cycle)] an access takes: per bank, one shared port of an
-        external interface, a read or a write port of a local memory; registers have no limit."""
+    def port_of(self, buffer, kind, banks):
+        """[(port, accesses per cycle)] an access to one of ``banks`` takes: per bank it may
+        reach, one shared port of an external interface, a read or a write port of a local
+        memory; registers have no limit."""
         storage = self.storage_kind(buffer)
         if storage == "registers":
             return [((id(buffer), None), None)]
-        banks = range(Layout.of(buffer).n_banks) if bank is None else [bank]
         role = "rw" if storage == "external" else "r" if kind == "load" else "w"
         return [((id(buffer), b, role), 1) for b in banks]
 
@@ -337,6 +338,18 @@ def _pipeline_chain(stmt: ir.For):
     if len(chain) > 1 and not _constant_bounds(chain[-1]):
         return None    # flattening needs every trip count: the inner loop pipelines alone
     return chain
+
+
+def counter_ranges(body: list) -> dict:
+    """Var -> (lowest, highest value) of every loop counter with constant bounds."""
+    out = {}
+    for stmt in ir.walk_stmts(body):
+        if isinstance(stmt, ir.For) and isinstance(stmt.lo, ir.Const) and \
+                isinstance(stmt.hi, ir.Const):
+            values = range(int(stmt.lo.value), int(stmt.hi.value), stmt.step)
+            if values:
+                out[stmt.var] = (min(values[0], values[-1]), max(values[0], values[-1]))
+    return out
 
 
 def make_plan(hw, model, storage_kind, callee_latency) -> Plan:
