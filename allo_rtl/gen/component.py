@@ -16,7 +16,7 @@ from .pipeline import PipelineDatapath
 from .design import MemorySignature, addr_width
 from .memories import StoragePlan, bank_member, make_storage
 from .normalize import HwFunction
-from .regions import Plan
+from .regions import Plan, counter_ranges
 
 
 @dataclass
@@ -110,15 +110,8 @@ class KernelComponent(wiring.Component):
         fn, plan = design.hw.fn, design.plan
         m = Module()
         state = Signal(range(max(2, len(plan.state_names))), name="fsm_state")
-        ranges = {}
-        constant_loops = [(loop.stmt, loop.trip) for loop in plan.loops if loop.trip is not None]
-        constant_loops += [(stmt, trip) for pipe in plan.pipelines
-                           for stmt, trip in zip(pipe.loops, pipe.trips) if trip is not None]
-        for stmt, trip in constant_loops:
-            lo = stmt.lo.value
-            last = lo + (trip - 1) * stmt.step
-            ranges[stmt.var] = (min(lo, last), max(lo, last))
-        ctx = _Context(m, state, self.model, _Registers(ranges), None, self.dsp_cells)
+        ctx = _Context(m, state, self.model, _Registers(counter_ranges(design.hw.body)), None,
+                       self.dsp_cells)
         ctx.storage = _Storage(self, design, m)
 
         callees = {}
