@@ -138,9 +138,7 @@ class BlockDatapath:
     def n_load(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
         addr = self.value(n.operands[0], n.cycle)
-        bank = n.attrs["bank"]
-        if bank is None:
-            bank = BankChoice(self.value(n.operands[1], n.cycle), n.attrs["banks"])
+        bank = self.bank(n, lambda: self.value(n.operands[1], n.cycle))
         if storage.latency == 0:
             return self.signal(n, storage.read_now(addr, bank))
         self.when(n.cycle, lambda m, s=storage, a=addr, b=bank: s.read(m, a, b))
@@ -150,14 +148,21 @@ class BlockDatapath:
             bank = BankChoice(held, bank.candidates)
         return self.signal(n, storage.rdata(self.ctx.m, bank))
 
+    @staticmethod
+    def bank(n: Node, value):
+        """The bank access ``n`` uses: an int when only one is possible (a constant, or the one
+        bank its index can reach), else a ``BankChoice`` by ``value()`` among those it can."""
+        if n.attrs["bank"] is not None:
+            return n.attrs["bank"]
+        if len(n.attrs["banks"]) == 1:
+            return n.attrs["banks"][0]
+        return BankChoice(value(), n.attrs["banks"])
+
     def n_store(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
-        addr, data, *rest = self.args(n)
-        bank = n.attrs["bank"]
-        if bank is None:
-            bank, *rest = rest
-            bank = BankChoice(bank, n.attrs["banks"])
-        pred = rest[0] if n.attrs["predicated"] else None
+        addr, data = (self.value(o, n.cycle) for o in n.operands[:2])
+        bank = self.bank(n, lambda: self.value(n.operands[2], n.cycle))
+        pred = self.value(n.operands[-1], n.cycle) if n.attrs["predicated"] else None
         self.when(n.cycle, lambda m, s=storage, a=addr, d=data, p=pred, b=bank:
                   s.write(m, a, d, self.enabled(p), b))
         return None

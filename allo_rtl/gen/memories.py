@@ -149,8 +149,6 @@ class Banked:
         issued."""
         if isinstance(bank, int):
             return self.banks[bank].rdata()
-        if len(bank.candidates) == 1:
-            return self.banks[bank.candidates[0]].rdata()
         data = Signal(_shape(self.buffer), name=f"{self.buffer.name}_rdata")
         with m.Switch(bank.value):
             for k in bank.candidates:
