@@ -8,7 +8,6 @@ stay fast enough for real benchmark sizes (target: gemm medium under 30 s on 2 c
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -18,8 +17,8 @@ import numpy as np
 
 import allo_rtl as allo
 from allo_rtl.types import int32
+from _common import KERNELS_DIR, copies, kernels
 
-ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_FEATURES = {"stream", "dataflow", "systolic"}
 GEMM_MEDIUM = (200, 240, 220)   # PolyBench medium: P x Q times Q x R
 GEMM_LIMIT_S = 30.0
@@ -50,21 +49,13 @@ def time_gemm_medium() -> dict:
             "run_s": t2 - t1, "correct": bool(ok), "macs_per_s": P * Q * R / (t2 - t1)}
 
 
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"kernel_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def time_kernel(path: Path, size: str) -> dict:
-    k = load(path)
+def time_kernel(path: Path, k, size: str) -> dict:
     params = dict(k.SIZES[size])
     inputs = k.inputs(np.random.default_rng(0), **params)
     t0 = time.perf_counter()
     mod = allo.customize(k.kernel(**params)).build()
     t1 = time.perf_counter()
-    mod(*[a.copy() if isinstance(a, np.ndarray) else a for a in inputs])
+    mod(*copies(inputs))
     t2 = time.perf_counter()
     return {"kernel": path.stem, "size": size, "build_s": t1 - t0, "run_s": t2 - t1}
 
@@ -72,18 +63,15 @@ def time_kernel(path: Path, size: str) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", default="small")
-    p.add_argument("--kernels", default=str(ROOT.parent / "shared" / "kernels"))
+    p.add_argument("--kernels", default=str(KERNELS_DIR))
     p.add_argument("--json", default=None, help="also write the rows to this file")
     p.add_argument("--skip-gemm", action="store_true")
     args = p.parse_args()
 
     rows = []
     print(f"{'kernel':24s} {'size':>12s} {'build s':>9s} {'run s':>9s}", flush=True)
-    paths = sorted(q for q in Path(args.kernels).glob("*.py") if q.name != "run.py")
-    for path in paths:
-        if set(getattr(load(path), "FEATURES", [])) & SKIPPED_FEATURES:
-            continue
-        row = time_kernel(path, args.size)
+    for path, k in kernels(args.kernels, SKIPPED_FEATURES):
+        row = time_kernel(path, k, args.size)
         rows.append(row)
         print(f"{row['kernel']:24s} {row['size']:>12s} {row['build_s']:9.3f} {row['run_s']:9.3f}",
               flush=True)

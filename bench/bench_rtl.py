@@ -12,19 +12,13 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
-
 import numpy as np
 
 import allo_rtl as allo
-from _common import copies, load, same
-
-HERE = Path(__file__).resolve().parent
-SKIP = {"float", "stream", "dataflow", "systolic"}
+from _common import KERNELS_DIR, RTL_SKIPPED_FEATURES, copies, kernels, same
 
 
-def bench_kernel(path, size):
-    k = load(path)
+def bench_kernel(path, k, size):
     dims = k.SIZES[size]
     s = allo.customize(k.kernel(**dims))
     inputs = k.inputs(np.random.default_rng(0), **dims)
@@ -60,24 +54,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--size", default="small")
-    parser.add_argument("--kernels", default=str(HERE.parent.parent / "shared" / "kernels"))
+    parser.add_argument("--kernels", default=str(KERNELS_DIR))
     parser.add_argument("--no-synth", action="store_true", help="skip Yosys and nextpnr")
     args = parser.parse_args()
 
     os.environ["ALLO_RTL_CACHE"] = tempfile.mkdtemp(prefix="allo-rtl-bench-")
-    paths = sorted(p for p in Path(args.kernels).glob("*.py")
-                   if p.name != "run.py" and not p.name.startswith("_"))
-    paths = [p for p in paths if not set(getattr(load(p), "FEATURES", [])) & SKIP]
-    if args.names:
-        paths = [p for p in paths if p.stem in args.names]
+    found = kernels(args.kernels, RTL_SKIPPED_FEATURES, args.names)
 
     print(f"RTL simulation on Verilator, size {args.size} (no schedule)")
     print(f"{'kernel':12s} {'cycles':>10s} {'predicted':>10s} {'build s':>8s} {'run s':>7s} "
           f"{'cycles/s':>11s}  check")
     failed = 0
     rows = []
-    for path in paths:
-        row = bench_kernel(path, args.size)
+    for path, k in found:
+        row = bench_kernel(path, k, args.size)
         rows.append(row)
         failed += not row["ok"] or (row["predicted"] not in (None, row["cycles"]))
         pred = "-" if row["predicted"] is None else row["predicted"]

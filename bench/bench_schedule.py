@@ -21,10 +21,8 @@ from pathlib import Path
 import numpy as np
 
 import allo_rtl as allo
-from _common import copies, load, same
+from _common import KERNELS_DIR, RTL_SKIPPED_FEATURES, copies, kernels, load, same
 
-HERE = Path(__file__).resolve().parent
-SKIP = {"float", "stream", "dataflow", "systolic"}
 MAX_RATIO = 1.10
 
 
@@ -52,19 +50,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--size", default="small")
-    parser.add_argument("--kernels", default=str(HERE.parent.parent / "shared" / "kernels"))
+    parser.add_argument("--kernels", default=str(KERNELS_DIR))
     parser.add_argument("--no-synth", action="store_true", help="skip Yosys and nextpnr")
     parser.add_argument("--no-medium", action="store_true", help="skip gemm at medium size")
     args = parser.parse_args()
-    paths = sorted(p for p in Path(args.kernels).glob("*.py") if p.stem != "run.py" and p.stem != "run")
     failed = False
     print(f"scheduled kernels at {args.size} (Verilator); ideal = trips x II + fill/drain")
     print(f"{'kernel':12s} {'cycles':>10s} {'ideal':>10s} {'ratio':>6s} {'s':>6s}  pipelines (II/target)")
-    for path in paths:
-        k = load(path)
-        if not hasattr(k, "schedule") or set(k.FEATURES) & SKIP:
-            continue
-        if args.names and path.stem not in args.names:
+    for path, k in kernels(args.kernels, RTL_SKIPPED_FEATURES, args.names):
+        if not hasattr(k, "schedule"):
             continue
         r = run(k, args.size)
         ratio = r["cycles"] / r["ideal"] if r["ideal"] else float("nan")
