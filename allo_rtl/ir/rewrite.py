@@ -1,10 +1,13 @@
-"""Copying IR with substitutions: what schedule rewrites and loop unrolling are built from."""
+"""Copying IR with substitutions, and index arithmetic that folds constants: what schedule
+rewrites and loop unrolling are built from."""
 from __future__ import annotations
 
 import dataclasses
 
+from .. import types as T
 from ..types import Index
 from . import nodes as ir
+from .affine import affine_form
 
 
 class Rewriter:
@@ -61,6 +64,7 @@ def substitute(node, values: dict):
     return sub.stmts(node) if isinstance(node, list) else sub.expr(node)
 
 
+# -- constants and index arithmetic -----------------------------------------------------------
 def index_const(value: int, loc) -> ir.Const:
     return ir.Const(Index(), loc, value)
 
@@ -69,7 +73,75 @@ def index_add(e: ir.Expr, k: int) -> ir.Expr:
     """``e + k`` as index arithmetic (``e`` itself when ``k`` is 0)."""
     if k == 0:
         return e
-    if isinstance(e, ir.Const):
-        return index_const(e.value + k, e.loc)
-    op, k = ("add", k) if k > 0 else ("sub", -k)
-    return ir.BinOp(Index(), e.loc, op, e, index_const(k, e.loc))
+    return add(e, index_const(k, e.loc), e.loc) if k > 0 else sub(e, index_const(-k, e.loc), e.loc)
+
+
+def const_int(expr: ir.Expr):
+    """The integer value of ``expr`` when it is a constant (``8``, ``int34(8)``, ``2 * 4``)."""
+    form = affine_form(expr)
+    if form is None or form[0]:
+        return None
+    return form[1]
+
+
+def as_index(expr: ir.Expr) -> ir.Expr:
+    """``expr`` as an ``index`` value (casts to index are exact)."""
+    if expr.type == T.index:
+        return expr
+    value = const_int(expr)
+    if value is not None:
+        return index_const(value, expr.loc)
+    return ir.Cast(T.index, expr.loc, expr)
+
+
+def _binop(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+    return ir.BinOp(T.index, loc, op, as_index(a), as_index(b))
+
+
+def add(a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+    ka, kb = const_int(a), const_int(b)
+    if ka is not None and kb is not None:
+        return index_const(ka + kb, loc)
+    if kb == 0:
+        return as_index(a)
+    if ka == 0:
+        return as_index(b)
+    return _binop("add", a, b, loc)
+
+
+def sub(a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+    ka, kb = const_int(a), const_int(b)
+    if ka is not None and kb is not None:
+        return index_const(ka - kb, loc)
+    if kb == 0:
+        return as_index(a)
+    return _binop("sub", a, b, loc)
+
+
+def mul(a: ir.Expr, k: int, loc) -> ir.Expr:
+    """``a * k`` for a constant ``k``."""
+    ka = const_int(a)
+    if ka is not None:
+        return index_const(ka * k, loc)
+    if k == 1:
+        return as_index(a)
+    return _binop("mul", a, index_const(k, loc), loc)
+
+
+def floordiv(a: ir.Expr, k: int, loc) -> ir.Expr:
+    """``a // k`` for a constant ``k > 0`` (floors, also for negative ``a``)."""
+    ka = const_int(a)
+    if ka is not None:
+        return index_const(ka // k, loc)
+    if k == 1:
+        return as_index(a)
+    return _binop("floordiv", a, index_const(k, loc), loc)
+
+
+def mod(a: ir.Expr, k: int, loc) -> ir.Expr:
+    """``a % k`` for a constant ``k > 0`` and ``a >= 0``."""
+    return _binop("mod", a, index_const(k, loc), loc)
+
+
+def compare(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Compare:
+    return ir.Compare(T.bool, loc, op, as_index(a), as_index(b))

@@ -12,12 +12,12 @@ import math
 from .. import types as T
 from ..ir import nodes as ir
 from ..ir.printer import format_expr
-from ..ir.rewrite import copy_expr, index_const
+from ..ir.rewrite import add, compare, copy_expr, floordiv, index_const, mod, mul, sub
 from .common import bad_argument, expect_bool, expect_int, illegal
 from .dependence import (accesses, assigned_vars, carried_scalars, compute_at_violation,
                          expr_accesses, format_direction, read_vars, reorder_violation)
-from .rewrite import (add, annotations_of, compare, const_trip, floordiv, has_side_reads, mod,
-                      mul, path_to, same_expr, sub, substitute, var_ref, vars_read)
+from .rewrite import (annotations_of, const_trip, has_side_reads, path_to, same_expr, substitute,
+                      var_ref, vars_read)
 
 CONSERVATIVE_NOTE = ("; the analysis was conservative: it assumes that guarded accesses, indices "
                      "that are not affine in the loop variables, and arrays passed to calls may "

@@ -1,6 +1,6 @@
-"""Small IR building blocks the loop primitives share: index arithmetic that folds constants,
-in-place substitution of loop variables, and locating a loop in a body (copies of expressions
-and index constants come from ``ir/rewrite.py``).
+"""Small IR building blocks the loop primitives share: in-place substitution of loop variables,
+and locating a loop in a body (copies of expressions and index arithmetic that folds constants
+come from ``ir/rewrite.py``).
 
 Every node built here carries the SourceLoc of the node it stands for, so that errors and reports
 about rewritten code still point at the user's source."""
@@ -8,86 +8,13 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from .. import types as T
 from ..ir import nodes as ir
 from ..ir.affine import affine_form
-from ..ir.rewrite import index_const
+from ..ir.rewrite import const_int
 
 # Loop attributes that are user annotations (``pipeline``, ``unroll``): a primitive that replaces
 # a loop cannot carry them over meaningfully, so it refuses instead of dropping them silently.
 ANNOTATIONS = ("pipeline", "unroll", "rewind")
-
-
-# -- constants and index arithmetic -----------------------------------------------------------
-def const_int(expr: ir.Expr):
-    """The integer value of ``expr`` when it is a constant (``8``, ``int34(8)``, ``2 * 4``)."""
-    form = affine_form(expr)
-    if form is None or form[0]:
-        return None
-    return form[1]
-
-
-def as_index(expr: ir.Expr) -> ir.Expr:
-    """``expr`` as an ``index`` value (casts to index are exact)."""
-    if expr.type == T.index:
-        return expr
-    value = const_int(expr)
-    if value is not None:
-        return index_const(value, expr.loc)
-    return ir.Cast(T.index, expr.loc, expr)
-
-
-def _binop(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
-    return ir.BinOp(T.index, loc, op, as_index(a), as_index(b))
-
-
-def add(a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
-    ka, kb = const_int(a), const_int(b)
-    if ka is not None and kb is not None:
-        return index_const(ka + kb, loc)
-    if kb == 0:
-        return as_index(a)
-    if ka == 0:
-        return as_index(b)
-    return _binop("add", a, b, loc)
-
-
-def sub(a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
-    ka, kb = const_int(a), const_int(b)
-    if ka is not None and kb is not None:
-        return index_const(ka - kb, loc)
-    if kb == 0:
-        return as_index(a)
-    return _binop("sub", a, b, loc)
-
-
-def mul(a: ir.Expr, k: int, loc) -> ir.Expr:
-    """``a * k`` for a constant ``k``."""
-    ka = const_int(a)
-    if ka is not None:
-        return index_const(ka * k, loc)
-    if k == 1:
-        return as_index(a)
-    return _binop("mul", a, index_const(k, loc), loc)
-
-
-def floordiv(a: ir.Expr, k: int, loc) -> ir.Expr:
-    """``a // k`` for a constant ``k > 0`` (floors, also for negative ``a``)."""
-    ka = const_int(a)
-    if ka is not None:
-        return index_const(ka // k, loc)
-    if k == 1:
-        return as_index(a)
-    return _binop("floordiv", a, index_const(k, loc), loc)
-
-
-def mod(a: ir.Expr, k: int, loc) -> ir.Expr:
-    """``a % k`` for a constant ``k > 0`` and ``a >= 0``."""
-    return _binop("mod", a, index_const(k, loc), loc)
-
-
-def compare(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Compare:
-    return ir.Compare(T.bool, loc, op, as_index(a), as_index(b))
 
 
 def var_ref(var: ir.Var, loc) -> ir.VarRef:
