@@ -18,10 +18,15 @@ from .tools import tool_version
 from .verilator_runtime import keep_runtime, make_overrides, runtime_folder
 
 # Bump when the build recipe changes in a way the key's other parts do not show.
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 TIMESCALE = ("1ns", "1ps")
 # Lint warnings are not errors: Amaranth's Verilog is correct but not lint-clean.
 VERILATOR_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
+# Yosys's Verilog evaluates every combinational block once at time 0 by giving it a register
+# initialised in its declaration to wait on. cocotb compiles with -g2012, where such an
+# initialiser is no event, so a block whose inputs keep their initial values stays X; Verilog-2005
+# semantics (the later flag wins) make the initialiser an event again.
+ICARUS_ARGS = ["-g2005"]
 LOG_TAIL_LINES = 30
 
 _HERE = Path(__file__).resolve().parent
@@ -59,7 +64,7 @@ def _builder(simulator: str, tb_name: str, verilog: str, tb: str, trace: bool, e
         request = {
             "action": "build", "simulator": simulator, "toplevel": tb_name,
             "build_dir": str(folder), "sources": [str(design_file), str(tb_file)],
-            "build_args": VERILATOR_ARGS if simulator == "verilator" else [],
+            "build_args": VERILATOR_ARGS if simulator == "verilator" else ICARUS_ARGS,
             "waves": trace, "timescale": TIMESCALE,
         }
         build_env = env
