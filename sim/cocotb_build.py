@@ -40,6 +40,10 @@ def log_tail(log: Path) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
+def _build_args(simulator: str) -> list:
+    return VERILATOR_ARGS if simulator == "verilator" else ICARUS_ARGS
+
+
 def run_runner(request: dict, folder: Path, log_name: str, env: dict) -> bool:
     """Run one cocotb runner request in a child process; False if it failed."""
     request_path = folder / f"{request['action']}_request.json"
@@ -64,7 +68,7 @@ def _builder(simulator: str, tb_name: str, verilog: str, tb: str, trace: bool, e
         request = {
             "action": "build", "simulator": simulator, "toplevel": tb_name,
             "build_dir": str(folder), "sources": [str(design_file), str(tb_file)],
-            "build_args": VERILATOR_ARGS if simulator == "verilator" else ICARUS_ARGS,
+            "build_args": _build_args(simulator),
             "waves": trace, "timescale": TIMESCALE,
         }
         build_env = env
@@ -93,7 +97,7 @@ def ensure_build(verilog: str, job: SimJob, simulator: str, env: dict) -> tuple[
     # Icarus dumps waves through the testbench at run time; Verilator must compile tracing in.
     trace = simulator == "verilator" and job.waves is not None
     key = build_key(RECIPE_VERSION, simulator, tool_version(simulator), str(trace),
-                    " ".join(VERILATOR_ARGS), tb, verilog)
+                    " ".join(_build_args(simulator)), tb, verilog)
     folder = build_folder(simulator, info.name, key)
     if not folder.is_dir():
         job.report(f"{simulator}: building {tb_name} for {info.name} (first time for this design)")

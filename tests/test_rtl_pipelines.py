@@ -155,3 +155,26 @@ def test_run_time_bank_choice_over_a_complete_two_dimensional_partition():
     a = np.arange(48, dtype=np.int32).reshape(6, 8) * 7 - 100
     np.testing.assert_array_equal(mod(a), a.T * 2)
     assert mod.cycles == s.report().predicted_cycles
+
+
+def accumulate_rows(A: int32[6, 8], x: int32[8]) -> int32[6]:
+    acc: int32[6] = 0
+    out: int32[6] = 0
+    for m in range(6):
+        for r in range(8):
+            acc[m] += A[m, r] * x[r]
+    for k in range(6):
+        out[k] = acc[k] * 2
+    return out
+
+
+def test_icarus_evaluates_logic_whose_inputs_keep_their_initial_values():
+    # acc[m] is read through a multiplexer whose select (m) and words stay at their initial
+    # values for the first iterations; Icarus must still evaluate it at time 0.
+    s = allo.customize(accumulate_rows)
+    s.pipeline("r")
+    mod = s.build(target="rtl", simulator="icarus")
+    a = np.arange(48, dtype=np.int32).reshape(6, 8) - 20
+    x = np.arange(8, dtype=np.int32) * 3 - 9
+    np.testing.assert_array_equal(mod(a, x), (a @ x) * 2)
+    assert mod.cycles == s.report().predicted_cycles
