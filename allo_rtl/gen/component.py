@@ -13,8 +13,8 @@ from ..types import ArrayType
 from .controller import Controller
 from .datapath import Actions, BlockDatapath, shape_of
 from .pipeline import PipelineDatapath
-from .design import MemorySignature, addr_width
-from .memories import StoragePlan, bank_member, make_storage
+from .design import MemorySignature, RegisterFileSignature, addr_width
+from .memories import StoragePlan, bank_members, make_storage, register_port
 from .normalize import HwFunction
 from .regions import Plan, counter_ranges
 
@@ -39,11 +39,13 @@ def signature_of(design: FunctionDesign) -> dict:
 
     def interfaces(base, buffer):
         layout = Layout.of(buffer)
-        for b in range(layout.n_banks):
-            members[bank_member(base, layout, b)] = Out(MemorySignature(
-                addr_width(layout.bank_depth), buffer.elem.bits))
+        if register_port(layout):
+            members[base] = Out(RegisterFileSignature(layout.n_banks, buffer.elem.bits))
+            return
+        for member in bank_members(base, layout):
+            members[member] = Out(MemorySignature(addr_width(layout.bank_depth), buffer.elem.bits))
 
-    for p in fn.params:
+    for p in design.hw.params:
         if isinstance(p, ir.Buffer):
             interfaces(f"mem_{p.name}", p)
         else:

@@ -11,7 +11,7 @@ from amaranth.hdl import Module
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from .memories import bank_member
+from .memories import bank_members
 from .pipeline import emit_pipeline
 from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
@@ -151,6 +151,5 @@ class Controller:
 
 
 def _interfaces(callee, base: str, buffer) -> list:
-    """The callee's interfaces of one array, bank by bank (caller and callee share a layout)."""
-    layout = Layout.of(buffer)
-    return [getattr(callee, bank_member(base, layout, b)) for b in range(layout.n_banks)]
+    """The callee's interfaces of one array (caller and callee share a layout)."""
+    return [getattr(callee, member) for member in bank_members(base, Layout.of(buffer))]

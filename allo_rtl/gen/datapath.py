@@ -140,7 +140,7 @@ class BlockDatapath:
         addr = self.value(n.operands[0], n.cycle)
         bank = self.bank(n, lambda: self.value(n.operands[1], n.cycle))
         if storage.latency == 0:
-            return self.signal(n, storage.read_now(addr, bank))
+            return self.signal(n, storage.read_now(self.ctx.m, addr, bank))
         self.when(n.cycle, lambda m, s=storage, a=addr, b=bank: s.read(m, a, b))
         if not isinstance(bank, int):   # the read data comes back a cycle later
             held = Signal(bank.value.shape(), name=f"{self.tag}_bank{n.id}")

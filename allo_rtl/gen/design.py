@@ -15,6 +15,10 @@ Ports of the top-level Component (DESIGN.md, hardware conventions), all in the `
   ``ren`` (latency 1), a write visible to reads issued in the next cycle. A partitioned
   array has one interface per bank, ``mem_<name>_<bank>``, each an ``ArrayPort`` whose
   ``elements`` say which array element each of its words holds.
+* Between kernels (never at the top: ``normalize.stage_arguments``), an array whose partition
+  leaves one word per bank is ``mem_<name>`` (out, ``RegisterFileSignature``) instead: the
+  caller holds it in registers, ``words`` (in) carries every word at once, so reads take no
+  cycle and need no port, and a set ``wen`` bit (out) writes that word of ``wdata``.
 
 A value's bits are its raw value (``types.py``: fixed-point ``v * 2**f``) as two's complement
 for signed types, ``width`` bits wide.
@@ -53,6 +57,52 @@ class MemorySignature(wiring.Signature):
 
     def __repr__(self):
         return f"MemorySignature({self.addr_width}, {self.data_width})"
+
+
+# Amaranth's netlist numbers the output bits of one cell in 16 bits (and a bus of all 2**16
+# trips its port builder), so buses are chunked well below that.
+MAX_BUS_BITS = 1 << 15
+
+
+class RegisterFileSignature(wiring.Signature):
+    """A completely partitioned array as registers held outside, seen from the design that
+    accesses it. One interface per bank would give an array of N words N address decoders and
+    N ports on every module it passes through; this is a few buses, and reads need no cycle.
+
+    Each bus is an array of ``n_chunks`` chunks of ``chunk_words`` words (the last one padded):
+    ``words[c]`` (in) and ``wdata[c]`` (out) hold words ``c * chunk_words`` up, ``data_width``
+    bits each, and bit k of ``wen[c]`` (out) writes word ``c * chunk_words + k``."""
+
+    def __init__(self, n_words: int, data_width: int):
+        self.n_words, self.data_width = n_words, data_width
+        self.chunk_words = max(1, min(n_words, MAX_BUS_BITS // data_width))
+        self.n_chunks = -(-n_words // self.chunk_words)
+        data = unsigned(self.chunk_words * data_width)
+        super().__init__({
+            "words": In(data).array(self.n_chunks),
+            "wen": Out(unsigned(self.chunk_words)).array(self.n_chunks),
+            "wdata": Out(data).array(self.n_chunks),
+        })
+
+    def word(self, bus, k: int):
+        """Word ``k`` of ``bus`` (an interface's ``words`` or ``wdata``)."""
+        chunk, at = divmod(k, self.chunk_words)
+        return bus[chunk].word_select(at, self.data_width)
+
+    def enable(self, wen, k: int):
+        """The write enable of word ``k`` in an interface's ``wen``."""
+        chunk, at = divmod(k, self.chunk_words)
+        return wen[chunk][at]
+
+    def __eq__(self, other):
+        return (isinstance(other, RegisterFileSignature) and self.n_words == other.n_words
+                and self.data_width == other.data_width)
+
+    def __hash__(self):
+        return hash((RegisterFileSignature, self.n_words, self.data_width))
+
+    def __repr__(self):
+        return f"RegisterFileSignature({self.n_words}, {self.data_width})"
 
 
 def addr_width(depth: int) -> int:

@@ -9,7 +9,7 @@ from ..ir.layout import Layout
 from ..types import ArrayType
 from .component import FunctionDesign, KernelComponent
 from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
-from .memories import StoragePlan, bank_member
+from .memories import StoragePlan, bank_members
 from .normalize import normalize
 from .regions import latency, make_plan
 from .timing import timing_model
@@ -32,8 +32,9 @@ class GeneratedDesign:
         if fn.name in self.designs:
             return self.designs[fn.name]
         callees = {c.name: self._design(c) for c in fn.callees}
-        hw = normalize(fn)
-        external = {id(p): f"mem_{p.name}" for p in fn.params if isinstance(p, ir.Buffer)}
+        top_written = (lambda body: _written_in(body, callees)) if fn is self.top else None
+        hw = normalize(fn, top_written)
+        external = {id(p): f"mem_{p.name}" for p in hw.params if isinstance(p, ir.Buffer)}
         for k, buf in hw.result_buffers.items():
             external[id(buf)] = f"mem_result{k}"
         storage = StoragePlan(external, hw.body)
@@ -56,8 +57,8 @@ class GeneratedDesign:
     def _info(self) -> DesignInfo:
         fn = self.top
         info = DesignInfo(fn.name, predicted_cycles=self.predicted_cycles)
-        written = _written_buffers(self.top_design)
-        for k, p in enumerate(fn.params):
+        written = _written_in(self.top_design.hw.body, self.top_design.callees)
+        for k, p in enumerate(self.top_design.hw.params):
             if isinstance(p, ir.Buffer):
                 info.arrays.extend(_bank_ports(f"mem_{p.name}", p.name, p, param_index=k,
                                                written=id(p) in written))
@@ -106,14 +107,15 @@ class GeneratedDesign:
 
 def _bank_ports(base: str, name: str, buffer: ir.Buffer, **where) -> list:
     """The interfaces of an array of the top: one per bank, each with the array elements its
-    words hold when the array is partitioned."""
+    words hold when the array is partitioned (never one word per bank: normalize.py stages
+    such arrays)."""
     layout = Layout.of(buffer)
     if not layout.banked:
         return [ArrayPort(base, name, tuple(buffer.shape), buffer.elem, **where)]
     elements = layout.elements()
-    return [ArrayPort(bank_member(base, layout, b), name, layout.bank_shape, buffer.elem,
+    return [ArrayPort(member, name, layout.bank_shape, buffer.elem,
                       elements=tuple(int(e) for e in elements[b]), **where)
-            for b in range(layout.n_banks)]
+            for b, member in enumerate(bank_members(base, layout))]
 
 
 def _probes(design: FunctionDesign, path: tuple) -> list:
@@ -123,16 +125,18 @@ def _probes(design: FunctionDesign, path: tuple) -> list:
     return out
 
 
-def _written_buffers(design: FunctionDesign) -> set:
-    """Buffers of ``design``'s function that it, or a kernel it passes them to, may write."""
+def _written_in(body: list, callees: dict) -> set:
+    """Ids of the buffers that ``body``, or a kernel it passes them to, may write (``callees``:
+    name -> FunctionDesign)."""
     out = set()
-    for stmt in ir.walk_stmts(design.hw.body):
+    for stmt in ir.walk_stmts(body):
         if isinstance(stmt, ir.Store):
             out.add(id(stmt.buffer))
         elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
             out.add(id(stmt.target.buffer))
         elif isinstance(stmt, ir.CallStmt):
-            callee_written = _written_buffers(design.callees[stmt.func.name])
+            callee = callees[stmt.func.name]
+            callee_written = _written_in(callee.hw.body, callee.callees)
             for p, a in zip(stmt.func.params, stmt.args):
                 if isinstance(a, ir.BufferRef) and id(p) in callee_written:
                     out.add(id(a.buffer))

@@ -1,18 +1,19 @@
 """The arrays of one function as storage: external interfaces, block RAMs and registers.
 
 An array parameter or an array result is external: a ``MemorySignature`` interface per bank
-(``mem_<name>`` unbanked, ``mem_<name>_<bank>`` when partitioned; one access per cycle each).
-A local array is an ``amaranth.lib.memory.Memory`` per bank with one read and one write port
-(simple dual-port block RAM), or registers when every bank holds one word (a complete
-partition) or when it is small and a pipelined loop accesses it (the pipeline then reads and
-writes any number of its words per cycle). Accesses are driven per controller state; a
-callee's interfaces are bound to the caller's storage while the call waits.
+(``mem_<name>`` unbanked, ``mem_<name>_<bank>`` when partitioned; one access per cycle each),
+or one ``RegisterFileSignature`` (``mem_<name>``) when a partition leaves one word per bank: the
+caller holds those words in registers. A local array is an ``amaranth.lib.memory.Memory`` per
+bank with one read and one write port (simple dual-port block RAM), or registers when every
+bank holds one word (a complete partition) or when it is small and a pipelined loop accesses it
+(the pipeline then reads and writes any number of its words per cycle). Accesses are driven per
+controller state; a callee's interfaces are bound to the caller's storage while the call waits.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Array, Const, Signal, unsigned
+from amaranth.hdl import Array, Cat, Const, Signal, unsigned
 from amaranth.lib.memory import Memory
 
 from ..ir import nodes as ir
@@ -20,15 +21,31 @@ from ..ir.layout import Layout
 from .design import addr_width
 
 REGISTER_WORDS = 1024   # a local array of at most this many words accessed by a pipeline
+# storage kinds read without a cycle and without port limits
+IN_REGISTERS = ("registers", "register_port")
+
+
+def register_port(layout: Layout) -> bool:
+    """Whether an external array of ``layout`` is one ``RegisterFileSignature``: a partition
+    that leaves one word per bank."""
+    return layout.banked and layout.bank_depth == 1
 
 
 def bank_member(base: str, layout: Layout, bank: int) -> str:
-    return base if not layout.banked else f"{base}_{bank}"
+    return base if not layout.banked or register_port(layout) else f"{base}_{bank}"
+
+
+def bank_members(base: str, layout: Layout) -> list:
+    """The interface member names of an external array of ``layout``, bank by bank (one
+    register-file port for all of them)."""
+    if register_port(layout):
+        return [base]
+    return [bank_member(base, layout, b) for b in range(layout.n_banks)]
 
 
 class StoragePlan:
-    """Which kind of storage each array of one function gets: "external", "memory" or
-    "registers"."""
+    """Which kind of storage each array of one function gets: "external" (memory interfaces),
+    "register_port" (registers held by the caller), "memory" or "registers"."""
 
     def __init__(self, external: dict, body: list):
         self.external = external            # id(buffer) -> interface member base name
@@ -43,9 +60,9 @@ class StoragePlan:
                         self.pipelined.add(id(inner.buffer))
 
     def kind(self, buffer) -> str:
-        if id(buffer) in self.external:
-            return "external"
         layout = Layout.of(buffer)
+        if id(buffer) in self.external:
+            return "register_port" if register_port(layout) else "external"
         if layout.bank_depth == 1:
             return "registers"
         if not layout.banked and id(buffer) in self.pipelined and buffer.type.size <= REGISTER_WORDS:
@@ -131,33 +148,16 @@ class Banked:
     def __init__(self, buffer, banks: list):
         self.buffer, self.banks = buffer, banks
 
-    def _on_bank(self, m, bank, act) -> None:
-        """``act(bank storage)`` for ``bank``: wired directly when it is an int, else enabled
-        by a comparison with each candidate."""
-        if isinstance(bank, int):
-            act(self.banks[bank])
-            return
-        for k in bank.candidates:
-            with m.If(bank.value == k):
-                act(self.banks[k])
-
     def read(self, m, addr, bank):
-        self._on_bank(m, bank, lambda b: b.read(m, addr))
+        _on_bank(m, bank, lambda k: self.banks[k].read(m, addr))
 
     def rdata(self, m, bank):
         """Read data of ``bank``: an int, or a choice by the bank registered when the read was
         issued."""
-        if isinstance(bank, int):
-            return self.banks[bank].rdata()
-        data = Signal(_shape(self.buffer), name=f"{self.buffer.name}_rdata")
-        with m.Switch(bank.value):
-            for k in bank.candidates:
-                with m.Case(k):
-                    m.d.comb += data.eq(self.banks[k].rdata())
-        return data
+        return _chosen(m, self.buffer, bank, lambda k: self.banks[k].rdata())
 
     def write(self, m, addr, data, pred, bank):
-        self._on_bank(m, bank, lambda b: b.write(m, addr, data, pred))
+        _on_bank(m, bank, lambda k: self.banks[k].write(m, addr, data, pred))
 
     def bind(self, m, callee_ifaces: list):
         for bank, iface in zip(self.banks, callee_ifaces):
@@ -171,40 +171,103 @@ class Registers:
     latency = 0
 
     def __init__(self, buffer, layout: Layout, initial, name: str):
-        self.buffer, self.depth = buffer, layout.bank_depth
+        self.buffer, self.layout, self.depth = buffer, layout, layout.bank_depth
         order = [int(e) for e in layout.elements().flat]
         values = [initial[e] if initial and e >= 0 else 0 for e in order]
         self.words = [Signal(_shape(buffer), name=f"{name}_{k}", init=v)
                       for k, v in enumerate(values)]
-        self.array = Array(self.words)
 
-    def _word(self, addr, bank):
-        if isinstance(bank, BankChoice):
-            bank = bank.value
-        addr, bank = _static(addr), _static(bank)
-        if isinstance(addr, int) and isinstance(bank, int):
+    def _word(self, addr, bank: int):
+        addr = _static(addr)
+        if isinstance(addr, int):
             return self.words[bank * self.depth + addr]
-        return self.array[bank * self.depth + addr]
+        if self.depth == 1:
+            return self.words[bank]
+        return Array(self.words[bank * self.depth:(bank + 1) * self.depth])[addr]
 
-    def read_now(self, addr, bank):
-        return self._word(addr, bank)
+    def read_now(self, m, addr, bank):
+        return _chosen(m, self.buffer, bank, lambda k: self._word(addr, k))
 
     def write(self, m, addr, data, pred, bank):
-        target = self._word(addr, bank)
-        if pred is None:
-            m.d.sync += target.eq(data)
-        else:
-            with m.If(pred):
+        def write_bank(k):
+            target = self._word(addr, k)
+            if pred is None:
                 m.d.sync += target.eq(data)
+            else:
+                with m.If(pred):
+                    m.d.sync += target.eq(data)
+        _on_bank(m, bank, write_bank)
 
     def bind(self, m, callee_ifaces: list):
-        """A callee sees the registers as memory interfaces (read latency 1), bank by bank."""
+        """A callee sees the registers as one register-file port when every bank holds one
+        word, else as memory interfaces (read latency 1), bank by bank."""
+        if register_port(self.layout):
+            (iface,) = callee_ifaces
+            files = iface.signature
+            for c in range(files.n_chunks):
+                chunk = self.words[c * files.chunk_words:(c + 1) * files.chunk_words]
+                m.d.comb += iface.words[c].eq(Cat(chunk))
+            for k, word in enumerate(self.words):
+                with m.If(files.enable(iface.wen, k)):
+                    m.d.sync += word.eq(files.word(iface.wdata, k))
+            return
         for bank, iface in enumerate(callee_ifaces):
             rdata = Signal(len(iface.rdata), name=f"{self.buffer.name}_bind{bank}_rdata")
             m.d.sync += rdata.eq(self._word(iface.addr, bank))
             m.d.comb += iface.rdata.eq(rdata)
             with m.If(iface.wen):
                 m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
+
+
+class RegisterPort:
+    """A completely partitioned array behind a ``RegisterFileSignature``, its words held by the
+    caller (latency 0): reads are slices of ``words``, a write sets the word's ``wen`` bit."""
+
+    latency = 0
+
+    def __init__(self, buffer, iface):
+        self.buffer, self.iface, self.files = buffer, iface, iface.signature
+
+    def read_now(self, m, addr, bank):
+        return _chosen(m, self.buffer, bank,
+                       lambda k: _signed(self.buffer, self.files.word(self.iface.words, k)))
+
+    def write(self, m, addr, data, pred, bank):
+        def write_bank(k):
+            m.d.comb += [self.files.enable(self.iface.wen, k).eq(1 if pred is None else pred),
+                         self.files.word(self.iface.wdata, k).eq(data)]
+        _on_bank(m, bank, write_bank)
+
+    def bind(self, m, callee_ifaces: list):
+        (callee,) = callee_ifaces
+        for c in range(self.files.n_chunks):
+            m.d.comb += [callee.words[c].eq(self.iface.words[c]),
+                         self.iface.wen[c].eq(callee.wen[c]),
+                         self.iface.wdata[c].eq(callee.wdata[c])]
+
+
+def _on_bank(m, bank, act) -> None:
+    """``act(k)`` for bank ``k`` of an access: wired directly when ``bank`` is an int, else
+    enabled by a comparison with each candidate of the ``BankChoice``."""
+    if isinstance(bank, int):
+        act(bank)
+        return
+    for k in bank.candidates:
+        with m.If(bank.value == k):
+            act(k)
+
+
+def _chosen(m, buffer, bank, word_of):
+    """``word_of(k)`` for bank ``bank``: an int, or a multiplexer over the candidates of a
+    ``BankChoice``."""
+    if isinstance(bank, int):
+        return word_of(bank)
+    data = Signal(_shape(buffer), name=f"{buffer.name}_rdata")
+    with m.Switch(bank.value):
+        for k in bank.candidates:
+            with m.Case(k):
+                m.d.comb += data.eq(word_of(k))
+    return data
 
 
 def _static(value):
@@ -223,6 +286,8 @@ def make_storage(m, component, plan: StoragePlan, buffer, initial):
     kind = plan.kind(buffer)
     if kind == "registers":
         return Registers(buffer, layout, initial, f"reg_{buffer.name}")
+    if kind == "register_port":
+        return RegisterPort(buffer, getattr(component, plan.external[id(buffer)]))
     elements = layout.elements()
     banks = []
     for b in range(layout.n_banks):

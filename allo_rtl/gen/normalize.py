@@ -4,6 +4,8 @@
 * a local array's declaration becomes the loop nest that fills it (none where a call's result
   overwrites the whole array right away);
 * ``Return`` becomes assignments to result variables (scalars) or names the result buffers;
+* at the top, a completely partitioned array argument is copied into registers at the start
+  (and out at the end when written), behind one memory interface (``stage_arguments``);
 * floats, and calls where hardware cannot keep Python's order of evaluation, are rejected.
 """
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass, field
 
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
+from ..ir.layout import Layout
 from ..types import Float, Index, StreamType
+from .memories import register_port
 from .unroll import expand
 
 INDEX = Index()
@@ -24,6 +28,7 @@ class HwFunction:
 
     fn: ir.Function
     body: list
+    params: list = field(default_factory=list)          # as the hardware sees them
     result_vars: dict = field(default_factory=dict)     # result position -> Var
     result_buffers: dict = field(default_factory=dict)  # result position -> local Buffer
     initial: dict = field(default_factory=dict)         # id(Buffer) -> raw words it starts with
@@ -72,7 +77,7 @@ class Normalizer:
     def __init__(self, fn: ir.Function):
         self.fn = fn
         self.names = set(fn.locals) | {p.name for p in fn.params}
-        self.out = HwFunction(fn, [])
+        self.out = HwFunction(fn, [], list(fn.params))
         self.written = _written_locals(fn)
 
     def fresh(self, base: str, t, loc) -> ir.Var:
@@ -202,6 +207,24 @@ class Normalizer:
         self.out.result_buffers[k] = out
         return _copy_loops(buf, out, self.fresh, buf.loc)
 
+    def stage_arguments(self, written: set) -> None:
+        """Completely partitioned array arguments of the top become registers inside it, behind
+        one memory interface (a new unpartitioned parameter of the same name): copied in first,
+        copied out last when ``written`` holds their id. Between kernels such an array is a
+        register-file port (every word at once); the top cannot offer that to the outside, as
+        an array of N words would need N words of input pins (Amaranth allows 65536 bits in all,
+        and no FPGA has the pins either)."""
+        head, tail = [], []
+        for k, p in enumerate(self.out.params):
+            if not isinstance(p, ir.Buffer) or not register_port(Layout.of(p)):
+                continue
+            outside = ir.Buffer(p.name, p.type, p.loc, kind="arg")
+            self.out.params[k] = outside
+            head += _copy_loops(outside, p, self.fresh, p.loc, f"{p.name}_in")
+            if id(p) in written:
+                tail += _copy_loops(p, outside, self.fresh, p.loc, f"{p.name}_out")
+        self.out.body = head + self.out.body + tail
+
     def ret(self, stmt: ir.Return) -> list:
         out = []
         for k, value in enumerate(stmt.values):
@@ -238,15 +261,17 @@ def _updated_in_a_pipeline(body: list, buf: ir.Buffer) -> bool:
     return False
 
 
-def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc) -> list:
-    """``dst[...] = src[...]`` over every element, the innermost loop pipelined."""
-    loops = [fresh(f"{dst.name}_copy{d}", INDEX, loc) for d in range(len(src.shape))]
+def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc, base: str | None = None) -> list:
+    """``dst[...] = src[...]`` over every element, the innermost loop pipelined; its loops
+    are ``<base><dimension>`` (``<dst>_copy0``...)."""
+    base = base or f"{dst.name}_copy"
+    loops = [fresh(f"{base}{d}", INDEX, loc) for d in range(len(src.shape))]
     index = [ir.VarRef(INDEX, loc, v) for v in loops]
     body: list = [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))]
     for d, (var, extent) in reversed(list(enumerate(zip(loops, src.shape)))):
         attrs = {"pipeline": 1} if d == len(loops) - 1 else {}
         body = [ir.For(loc, var, ir.Const(INDEX, loc, 0), ir.Const(INDEX, loc, extent), 1,
-                       body, var.name, f"copy_{dst.name}", "range", attrs)]
+                       body, var.name, base, "range", attrs)]
     return body
 
 
@@ -270,8 +295,12 @@ def _shallow_copy(expr):
     return clone
 
 
-def normalize(fn: ir.Function) -> HwFunction:
+def normalize(fn: ir.Function, top_written=None) -> HwFunction:
+    """``fn`` ready for hardware. ``top_written(body)``, given for the top function only: the
+    ids of the buffers a normalized body writes (following calls), for ``stage_arguments``."""
     check_supported(fn)
     n = Normalizer(fn)
     n.out.body = expand(n.body(fn.body))
+    if top_written is not None:
+        n.stage_arguments(top_written(n.out.body))
     return n.out

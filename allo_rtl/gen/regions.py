@@ -18,6 +18,7 @@ from ..ir import nodes as ir
 from ..types import Index
 from .dfg import BOOL, BlockBuilder, Dfg
 from .listsched import PortModel, schedule_block
+from .memories import IN_REGISTERS
 from .modsched import modulo_schedule
 from .units import divider_shapes, multiplier_shapes
 
@@ -124,7 +125,7 @@ def is_straight_line(stmt) -> bool:
 class Planner:
     def __init__(self, hw, model, storage_kind, callee_latency):
         self.hw, self.model = hw, model
-        self.storage_kind = storage_kind          # buffer -> "external" | "memory" | "registers"
+        self.storage_kind = storage_kind          # buffer -> a kind of memories.StoragePlan
         self.callee_latency = callee_latency      # (function, env) -> int | None
         self.plan = Plan(hw, Seq([]))
         self.fresh = 0
@@ -138,7 +139,7 @@ class Planner:
 
     def builder(self, loc) -> BlockBuilder:
         builder = BlockBuilder(loc)
-        builder.registers = lambda buffer: self.storage_kind(buffer) == "registers"
+        builder.registers = lambda buffer: self.storage_kind(buffer) in IN_REGISTERS
         builder.counter_ranges = self.counter_ranges
         return builder
 
@@ -157,13 +158,13 @@ class Planner:
         reach, one shared port of an external interface, a read or a write port of a local
         memory; registers have no limit."""
         storage = self.storage_kind(buffer)
-        if storage == "registers":
+        if storage in IN_REGISTERS:
             return [((id(buffer), None), None)]
         role = "rw" if storage == "external" else "r" if kind == "load" else "w"
         return [((id(buffer), b, role), 1) for b in banks]
 
     def read_latency(self, buffer) -> int:
-        return 0 if self.storage_kind(buffer) == "registers" else 1
+        return 0 if self.storage_kind(buffer) in IN_REGISTERS else 1
 
     def latency_of(self, node) -> int:
         if node.kind == "mul":

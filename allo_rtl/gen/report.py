@@ -153,7 +153,7 @@ def make_report(design) -> Report:
         for stmt in ir.walk_stmts(fdesign.hw.body):
             for buf in _buffers_of(stmt):
                 arrays[id(buf)] = buf
-        for p in fdesign.hw.fn.params:
+        for p in fdesign.hw.params:
             if isinstance(p, ir.Buffer):
                 arrays[id(p)] = p
         memories, interfaces, registers = [], [], []
@@ -164,7 +164,7 @@ def make_report(design) -> Report:
                 registers.append((buf.name, buf.type.size, buf.elem.bits))
             else:
                 row = (buf.name, layout.n_banks, layout.bank_depth, buf.elem.bits)
-                (interfaces if kind == "external" else memories).append(row)
+                (memories if kind == "memory" else interfaces).append(row)
         report.functions.append(FunctionReport(
             name, len(plan.state_names), design.latency(name, []),
             sum(n.kind == "mul" for n in nodes), sum(n.kind == "div" for n in nodes),
