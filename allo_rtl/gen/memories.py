@@ -32,7 +32,7 @@ def register_port(layout: Layout) -> bool:
 
 
 def bank_member(base: str, layout: Layout, bank: int) -> str:
-    return base if not layout.banked or register_port(layout) else f"{base}_{bank}"
+    return base if not layout.banked else f"{base}_{bank}"
 
 
 def bank_members(base: str, layout: Layout) -> list:
