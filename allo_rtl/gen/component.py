@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
@@ -28,9 +29,32 @@ class FunctionDesign:
     external: dict          # id(buffer) -> the member name (base) of its interface(s)
     callees: dict           # callee name -> FunctionDesign
     storage: StoragePlan
+
     @property
     def name(self) -> str:
         return self.hw.name
+
+    @cached_property
+    def written(self) -> set:
+        """Ids of the buffers this function, or a kernel it passes them to, may write."""
+        return written_in(self.hw.body, self.callees)
+
+
+def written_in(body: list, callees: dict) -> set:
+    """Ids of the buffers that ``body``, or a kernel it passes them to, may write (``callees``:
+    name -> FunctionDesign)."""
+    out = set()
+    for stmt in ir.walk_stmts(body):
+        if isinstance(stmt, ir.Store):
+            out.add(id(stmt.buffer))
+        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
+            out.add(id(stmt.target.buffer))
+        elif isinstance(stmt, ir.CallStmt):
+            callee_written = callees[stmt.func.name].written
+            for p, a in zip(stmt.func.params, stmt.args):
+                if isinstance(a, ir.BufferRef) and id(p) in callee_written:
+                    out.add(id(a.buffer))
+    return out
 
 
 def signature_of(design: FunctionDesign) -> dict:

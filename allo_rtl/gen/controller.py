@@ -130,18 +130,19 @@ class Controller:
             m.d.sync += ctx.state.eq(call.wait_state)
         entry = self.r_Block(call.block, None, start)
 
-        bindings = [(_interfaces(callee, f"mem_{p.name}", p), a.buffer)
+        bindings = [(_interfaces(callee, f"mem_{p.name}", p), a.buffer,
+                     id(p) in callee.design.written)
                     for p, a in zip(stmt.func.params, stmt.args) if isinstance(p, ir.Buffer)]
         scalar_targets = []
         for index, target in enumerate(stmt.targets):
             if isinstance(target, ir.Buffer):
-                bindings.append((_interfaces(callee, f"mem_result{index}", target), target))
+                bindings.append((_interfaces(callee, f"mem_result{index}", target), target, True))
             else:
                 scalar_targets.append((ctx.regs[target], getattr(callee, f"out_{index}")))
 
         def wait(m: Module):
-            for iface, buffer in bindings:
-                ctx.storage[buffer].bind(m, iface)
+            for iface, buffer, writes in bindings:
+                ctx.storage[buffer].bind(m, iface, writes)
             with m.If(callee.done):
                 for reg, port in scalar_targets:
                     m.d.sync += reg.eq(port)

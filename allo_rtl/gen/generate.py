@@ -7,7 +7,7 @@ from functools import cached_property
 from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import ArrayType
-from .component import FunctionDesign, KernelComponent
+from .component import FunctionDesign, KernelComponent, written_in
 from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
 from .memories import StoragePlan, bank_members
 from .normalize import normalize
@@ -32,7 +32,7 @@ class GeneratedDesign:
         if fn.name in self.designs:
             return self.designs[fn.name]
         callees = {c.name: self._design(c) for c in fn.callees}
-        top_written = (lambda body: _written_in(body, callees)) if fn is self.top else None
+        top_written = (lambda body: written_in(body, callees)) if fn is self.top else None
         hw = normalize(fn, top_written)
         external = {id(p): f"mem_{p.name}" for p in hw.params if isinstance(p, ir.Buffer)}
         for k, buf in hw.result_buffers.items():
@@ -57,7 +57,7 @@ class GeneratedDesign:
     def _info(self) -> DesignInfo:
         fn = self.top
         info = DesignInfo(fn.name, predicted_cycles=self.predicted_cycles)
-        written = _written_in(self.top_design.hw.body, self.top_design.callees)
+        written = self.top_design.written
         for k, p in enumerate(self.top_design.hw.params):
             if isinstance(p, ir.Buffer):
                 info.arrays.extend(_bank_ports(f"mem_{p.name}", p.name, p, param_index=k,
@@ -122,24 +122,6 @@ def _probes(design: FunctionDesign, path: tuple) -> list:
     out = [StateProbe(path, "fsm_state", tuple(design.plan.state_names), design.name)]
     for name, callee in design.callees.items():
         out.extend(_probes(callee, path + (name,)))
-    return out
-
-
-def _written_in(body: list, callees: dict) -> set:
-    """Ids of the buffers that ``body``, or a kernel it passes them to, may write (``callees``:
-    name -> FunctionDesign)."""
-    out = set()
-    for stmt in ir.walk_stmts(body):
-        if isinstance(stmt, ir.Store):
-            out.add(id(stmt.buffer))
-        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
-            out.add(id(stmt.target.buffer))
-        elif isinstance(stmt, ir.CallStmt):
-            callee = callees[stmt.func.name]
-            callee_written = _written_in(callee.hw.body, callee.callees)
-            for p, a in zip(stmt.func.params, stmt.args):
-                if isinstance(a, ir.BufferRef) and id(p) in callee_written:
-                    out.add(id(a.buffer))
     return out
 
 

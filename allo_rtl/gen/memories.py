@@ -7,7 +7,8 @@ caller holds those words in registers. A local array is an ``amaranth.lib.memory
 bank with one read and one write port (simple dual-port block RAM), or registers when every
 bank holds one word (a complete partition) or when it is small and a pipelined loop accesses it
 (the pipeline then reads and writes any number of its words per cycle). Accesses are driven per
-controller state; a callee's interfaces are bound to the caller's storage while the call waits.
+controller state; a callee's interfaces are bound to the caller's storage while the call waits
+(its writes only when it may write the array: ``bind(..., writes)``).
 """
 from __future__ import annotations
 
@@ -90,10 +91,12 @@ class ExternalBank:
         m.d.comb += [self.iface.addr.eq(addr[:self.addr_width]), self.iface.wdata.eq(data)]
         m.d.comb += self.iface.wen.eq(1 if pred is None else pred)
 
-    def bind(self, m, callee_iface):
+    def bind(self, m, callee_iface, writes: bool):
         m.d.comb += [self.iface.addr.eq(callee_iface.addr), self.iface.ren.eq(callee_iface.ren),
-                     self.iface.wen.eq(callee_iface.wen), self.iface.wdata.eq(callee_iface.wdata),
                      callee_iface.rdata.eq(self.iface.rdata)]
+        if writes:
+            m.d.comb += [self.iface.wen.eq(callee_iface.wen),
+                         self.iface.wdata.eq(callee_iface.wdata)]
 
 
 class MemoryBank:
@@ -122,11 +125,13 @@ class MemoryBank:
         m.d.comb += [self.wport.addr.eq(addr[:self.addr_width]), self.wport.data.eq(data)]
         m.d.comb += self.wport.en.eq(1 if pred is None else pred)
 
-    def bind(self, m, callee_iface):
+    def bind(self, m, callee_iface, writes: bool):
         m.d.comb += [self.rport.addr.eq(callee_iface.addr), self.ren.eq(callee_iface.ren),
-                     self.wport.addr.eq(callee_iface.addr), self.wport.en.eq(callee_iface.wen),
-                     self.wport.data.eq(callee_iface.wdata),
                      callee_iface.rdata.eq(self.rport.data)]
+        if writes:
+            m.d.comb += [self.wport.addr.eq(callee_iface.addr),
+                         self.wport.en.eq(callee_iface.wen),
+                         self.wport.data.eq(callee_iface.wdata)]
 
 
 @dataclass(frozen=True)
@@ -159,9 +164,9 @@ class Banked:
     def write(self, m, addr, data, pred, bank):
         _on_bank(m, bank, lambda k: self.banks[k].write(m, addr, data, pred))
 
-    def bind(self, m, callee_ifaces: list):
+    def bind(self, m, callee_ifaces: list, writes: bool):
         for bank, iface in zip(self.banks, callee_ifaces):
-            bank.bind(m, iface)
+            bank.bind(m, iface, writes)
 
 
 class Registers:
@@ -198,7 +203,7 @@ class Registers:
                     m.d.sync += target.eq(data)
         _on_bank(m, bank, write_bank)
 
-    def bind(self, m, callee_ifaces: list):
+    def bind(self, m, callee_ifaces: list, writes: bool):
         """A callee sees the registers as one register-file port when every bank holds one
         word, else as memory interfaces (read latency 1), bank by bank."""
         if register_port(self.layout):
@@ -207,16 +212,18 @@ class Registers:
             for c in range(files.n_chunks):
                 chunk = self.words[c * files.chunk_words:(c + 1) * files.chunk_words]
                 m.d.comb += iface.words[c].eq(Cat(chunk))
-            for k, word in enumerate(self.words):
-                with m.If(files.enable(iface.wen, k)):
-                    m.d.sync += word.eq(files.word(iface.wdata, k))
+            if writes:
+                for k, word in enumerate(self.words):
+                    with m.If(files.enable(iface.wen, k)):
+                        m.d.sync += word.eq(files.word(iface.wdata, k))
             return
         for bank, iface in enumerate(callee_ifaces):
             rdata = Signal(len(iface.rdata), name=f"{self.buffer.name}_bind{bank}_rdata")
             m.d.sync += rdata.eq(self._word(iface.addr, bank))
             m.d.comb += iface.rdata.eq(rdata)
-            with m.If(iface.wen):
-                m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
+            if writes:
+                with m.If(iface.wen):
+                    m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
 
 
 class RegisterPort:
@@ -238,12 +245,13 @@ class RegisterPort:
                          self.files.word(self.iface.wdata, k).eq(data)]
         _on_bank(m, bank, write_bank)
 
-    def bind(self, m, callee_ifaces: list):
+    def bind(self, m, callee_ifaces: list, writes: bool):
         (callee,) = callee_ifaces
         for c in range(self.files.n_chunks):
-            m.d.comb += [callee.words[c].eq(self.iface.words[c]),
-                         self.iface.wen[c].eq(callee.wen[c]),
-                         self.iface.wdata[c].eq(callee.wdata[c])]
+            m.d.comb += callee.words[c].eq(self.iface.words[c])
+            if writes:
+                m.d.comb += [self.iface.wen[c].eq(callee.wen[c]),
+                             self.iface.wdata[c].eq(callee.wdata[c])]
 
 
 def _on_bank(m, bank, act) -> None:
