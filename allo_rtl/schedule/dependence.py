@@ -333,23 +333,16 @@ def reorder_violation(body: list, chain: list, new_order: list, invariant):
     of loops, outermost first) that iterating in ``new_order`` would reverse."""
     accs = accesses(body)
     common = [(loop.var, loop.var) for loop in chain]
-    trips, steps = [const_trip(loop) for loop in chain], [loop.step for loop in chain]
     perm = [chain.index(loop) for loop in new_order]
-    for i, a in enumerate(accs):
-        for b in accs[i:]:
-            if not (a.write or b.write) or a.buffer is not b.buffer:
-                continue
-            found = directions(a, b, common, invariant, trips, steps)
-            if found is None:
-                continue
-            vectors, conservative = found
-            for vec in sorted(vectors, reverse=True):
-                sign = lex_sign(vec)
-                if sign == 0:
-                    continue          # the same iteration: the body's own order is kept
-                src, dst, vec = (a, b, vec) if sign > 0 else (b, a, tuple(-d for d in vec))
-                if lex_sign([vec[p] for p in perm]) < 0:
-                    return Violation(src, dst, vec, conservative)
+    pairs = ((a, b) for i, a in enumerate(accs) for b in accs[i:])
+    for a, b, vectors, conservative in _dependences(pairs, common, chain, invariant):
+        for vec in sorted(vectors, reverse=True):
+            sign = lex_sign(vec)
+            if sign == 0:
+                continue          # the same iteration: the body's own order is kept
+            src, dst, vec = (a, b, vec) if sign > 0 else (b, a, tuple(-d for d in vec))
+            if lex_sign([vec[p] for p in perm]) < 0:
+                return Violation(src, dst, vec, conservative)
     return None
 
 
@@ -358,16 +351,23 @@ def compute_at_violation(producer: list, consumer: list, pairs: list, merged: li
     with the producer's iteration of the merged loops (``pairs``: (producer var, consumer var),
     outermost first; ``merged``: the consumer's loops) after the consumer's: merging would run
     them in the wrong order."""
-    trips, steps = [const_trip(loop) for loop in merged], [loop.step for loop in merged]
-    for a in accesses(producer):
-        for b in accesses(consumer):
-            if not (a.write or b.write) or a.buffer is not b.buffer:
-                continue
-            found = directions(a, b, pairs, invariant, trips, steps)
-            if found is None:
-                continue
-            vectors, conservative = found
-            for vec in sorted(vectors):
-                if lex_sign(vec) < 0:
-                    return Violation(a, b, vec, conservative)
+    consumer_accesses = accesses(consumer)
+    both = ((a, b) for a in accesses(producer) for b in consumer_accesses)
+    for a, b, vectors, conservative in _dependences(both, pairs, merged, invariant):
+        for vec in sorted(vectors):
+            if lex_sign(vec) < 0:
+                return Violation(a, b, vec, conservative)
     return None
+
+
+def _dependences(access_pairs, common: list, loops: list, invariant):
+    """(a, b, direction vectors, conservative) for each pair of accesses to one array, at least
+    one a write, that may touch the same element over ``loops`` (``common``: their variables
+    in ``a`` and in ``b``, outermost first)."""
+    trips, steps = [const_trip(loop) for loop in loops], [loop.step for loop in loops]
+    for a, b in access_pairs:
+        if not (a.write or b.write) or a.buffer is not b.buffer:
+            continue
+        found = directions(a, b, common, invariant, trips, steps)
+        if found is not None:
+            yield (a, b, *found)
