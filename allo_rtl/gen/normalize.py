@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..ir.layout import Layout
+from ..ir.rewrite import loop_nest
 from ..types import Float, Index, StreamType
 from .memories import register_port
 from .unroll import expand
@@ -182,8 +183,6 @@ class Normalizer:
                 any(t is buf for t in following.targets):
             return []  # the call's result overwrites all of it
         loc = stmt.loc
-        loops = [self.fresh(f"{buf.name}_fill{d}", INDEX, loc) for d in range(len(buf.shape))]
-        index = [ir.VarRef(INDEX, loc, v) for v in loops]
         if stmt.init is not None and not isinstance(stmt.init, (int, float)):
             words = [int(v) for v in stmt.init.flat]
             if buf not in self.written:   # a table: the memory starts with it, never refilled
@@ -191,14 +190,16 @@ class Normalizer:
                 return []
             table = ir.Buffer(self.fresh(f"{buf.name}_init", buf.elem, loc).name, buf.type, loc)
             self.out.initial[id(table)] = words
-            value = ir.Load(buf.elem, loc, table, index)
+
+            def value_of(index):
+                return ir.Load(buf.elem, loc, table, list(index))
         else:
-            value = ir.Const(buf.elem, loc, int(stmt.init or 0))
-        body: list = [ir.Store(loc, buf, index, value)]
-        for var, extent in reversed(list(zip(loops, buf.shape))):
-            body = [ir.For(loc, var, ir.Const(INDEX, loc, 0), ir.Const(INDEX, loc, extent), 1,
-                           body, var.name, f"fill_{buf.name}", "fill")]
-        return body
+            def value_of(index):
+                return ir.Const(buf.elem, loc, int(stmt.init or 0))
+        loop_vars = [self.fresh(f"{buf.name}_fill{d}", INDEX, loc) for d in range(len(buf.shape))]
+        return loop_nest(loop_vars, list(buf.shape),
+                         lambda index: [ir.Store(loc, buf, index, value_of(index))],
+                         loc, f"fill_{buf.name}", kind="fill")
 
     def copy_out(self, buf: ir.Buffer, k: int) -> list:
         """A partitioned result, or one a pipeline updates, stays inside (banked, or in
@@ -265,14 +266,10 @@ def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc, base: str | None = N
     """``dst[...] = src[...]`` over every element, the innermost loop pipelined; its loops
     are ``<base><dimension>`` (``<dst>_copy0``...)."""
     base = base or f"{dst.name}_copy"
-    loops = [fresh(f"{base}{d}", INDEX, loc) for d in range(len(src.shape))]
-    index = [ir.VarRef(INDEX, loc, v) for v in loops]
-    body: list = [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))]
-    for d, (var, extent) in reversed(list(enumerate(zip(loops, src.shape)))):
-        attrs = {"pipeline": 1} if d == len(loops) - 1 else {}
-        body = [ir.For(loc, var, ir.Const(INDEX, loc, 0), ir.Const(INDEX, loc, extent), 1,
-                       body, var.name, base, "range", attrs)]
-    return body
+    loop_vars = [fresh(f"{base}{d}", INDEX, loc) for d in range(len(src.shape))]
+    return loop_nest(loop_vars, list(src.shape),
+                     lambda index: [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))],
+                     loc, base, pipeline_innermost=True)
 
 
 def _written_locals(fn: ir.Function) -> set:

@@ -64,6 +64,21 @@ def substitute(node, values: dict):
     return sub.stmts(node) if isinstance(node, list) else sub.expr(node)
 
 
+def loop_nest(loop_vars: list, extents: list, body_of, loc, band: str, kind: str = "range",
+              pipeline_innermost: bool = False) -> list:
+    """``for v0 in range(e0): for v1 in range(e1): ... body_of([v0, v1, ...])`` as a statement
+    list, ``body_of`` receiving references to ``loop_vars``, outermost first."""
+    refs = [ir.VarRef(Index(), loc, v) for v in loop_vars]
+    body = body_of(refs)
+    for level in reversed(range(len(loop_vars))):
+        var = loop_vars[level]
+        innermost = level == len(loop_vars) - 1
+        attrs = {"pipeline": 1} if pipeline_innermost and innermost else {}
+        body = [ir.For(loc, var, index_const(0, loc), index_const(extents[level], loc), 1,
+                       body, var.name, band, kind, attrs)]
+    return body
+
+
 # -- constants and index arithmetic -----------------------------------------------------------
 def index_const(value: int, loc) -> ir.Const:
     return ir.Const(Index(), loc, value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ir import nodes as ir
 from ..ir.affine import affine_form
-from ..ir.rewrite import Rewriter, copy_expr, index_add, index_const, substitute
+from ..ir.rewrite import Rewriter, copy_expr, index_add, index_const, loop_nest, substitute
 from .. import types as T
 from ..types import ArrayType, Index
 from .common import illegal
@@ -27,22 +27,16 @@ def _new_local(fn: ir.Function, base: str, elem, shape, loc) -> ir.Buffer:
     return buffer
 
 
-def _loop(fn, name: str, extent: int, body_of, loc, band: str, **attrs) -> ir.For:
+def _new_loop_var(fn: ir.Function, name: str, loc) -> ir.Var:
     var = ir.Var(_fresh_name(fn, name), Index(), loc, "loop")
     fn.locals[var.name] = var
-    return ir.For(loc, var, index_const(0, loc), index_const(extent, loc), 1,
-                  body_of(ir.VarRef(Index(), loc, var)), var.name, band, "range", dict(attrs))
+    return var
 
 
-def _loop_nest(fn, base: str, extents: list, body_of, loc, band: str, pipeline_innermost=True):
-    """``for v0 in range(e0): for v1 in range(e1): ... body_of([v0, v1, ...])``."""
-    def build(level: int, outer: list):
-        if level == len(extents):
-            return body_of(outer)
-        attrs = {"pipeline": 1} if pipeline_innermost and level == len(extents) - 1 else {}
-        return [_loop(fn, f"{base}{level}", extents[level],
-                      lambda v: build(level + 1, outer + [v]), loc, band, **attrs)]
-    return build(0, [])
+def _loop_nest(fn, base: str, extents: list, body_of, loc, band: str) -> list:
+    """Loops ``<base>0``, ``<base>1``... over ``extents``, the innermost pipelined."""
+    loop_vars = [_new_loop_var(fn, f"{base}{level}", loc) for level in range(len(extents))]
+    return loop_nest(loop_vars, extents, body_of, loc, band, pipeline_innermost=True)
 
 
 def _accesses(body: list, buffer: ir.Buffer, primitive: str, loc):
@@ -209,9 +203,10 @@ def make_reuse_buffer(fn: ir.Function, buffer: ir.Buffer, loop: ir.For, loc) -> 
             return ix
         moves = []
         if size > 1:
-            moves = [_loop(fn, f"{new.name}_shift", size - 1, lambda s: [ir.Store(
-                loc, new, at(s), ir.Load(buffer.elem, loc, new, at(index_add(s, 1))))],
-                loc, f"{new.name}_fill")]
+            moves = loop_nest([_new_loop_var(fn, f"{new.name}_shift", loc)], [size - 1],
+                              lambda v: [ir.Store(loc, new, at(v[0]), ir.Load(
+                                  buffer.elem, loc, new, at(index_add(v[0], 1))))],
+                              loc, f"{new.name}_fill")
         source = []
         rest = iter(other_vars)
         for d in range(rank):
