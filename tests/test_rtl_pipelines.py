@@ -122,6 +122,20 @@ def test_unrolled_inner_loop_with_banks_gives_ii_one():
     np.testing.assert_array_equal(simulate(s, a, x), a @ x)
 
 
+def test_full_unroll_of_an_outer_loop_keeps_the_inner_loop_a_pipelined_loop():
+    # unroll("i") copies i's body (Allo's semantics): three j loops, each pipelined at II 1,
+    # not 24 straight-line multiply-adds
+    s = allo.customize(matvec)
+    s.unroll("i")
+    s.pipeline("j")
+    loops = s.report().loops
+    assert [(r.name, r.trip, r.ii) for r in loops if r.name == "j"] == [("j", 8, 1)] * 6
+    assert s.report().functions[0].multipliers == 6
+    a = np.arange(48, dtype=np.int32).reshape(6, 8) * 7 - 100
+    x = np.arange(8, dtype=np.int32) - 4
+    np.testing.assert_array_equal(simulate(s, a, x), a @ x)
+
+
 @pytest.mark.parametrize("simulator", ["verilator", "icarus"])
 def test_pipelined_banked_design_on_cocotb(simulator):
     s = allo.customize(matvec)

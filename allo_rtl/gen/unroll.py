@@ -22,13 +22,15 @@ def _trip(loop: ir.For):
     return None
 
 
-def full_unroll(loop: ir.For, why: str) -> list:
+def full_unroll(loop: ir.For, why: str, inside_pipeline: bool) -> list:
+    """One copy of the body per iteration; loops in the body stay loops unless they are inside a
+    pipeline too (a loop marked unroll unrolls itself only, as Allo's ``unroll`` does)."""
     values = _trip(loop)
     if values is None:
         raise UnsupportedError(f"loop {loop.name!r} cannot be unrolled ({why}): its bounds are "
                                "not constants", loop.loc,
                                "give it constant bounds, or do not pipeline the loop around it")
-    body = expand(loop.body, inside_pipeline=True)
+    body = expand(loop.body, inside_pipeline or "pipeline" in loop.attrs)
     return [s for v in values for s in substitute(body, {loop.var: index_const(v, loop.loc)})]
 
 
@@ -70,7 +72,7 @@ def expand(body: list, inside_pipeline: bool = False) -> list:
                 factor is not None and values is not None and factor >= len(values))
             if full:
                 out.extend(full_unroll(stmt, "it is inside a pipelined loop" if inside_pipeline
-                                       else "it is marked unroll"))
+                                       else "it is marked unroll", inside_pipeline))
                 continue
             if factor is not None and factor > 1:
                 out.append(partial_unroll(stmt, factor, inside_pipeline))

@@ -333,7 +333,9 @@ class LoopPrimitives:
 
             for j in range(0, 8):        ──▶    for j in range(0, 8):  # band S_j_0, unroll=2
 
-        A factor larger than a constant trip count is an error."""
+        The RTL generator copies the body ``factor`` times; loops inside the body stay loops
+        (copied with it) unless they are themselves unrolled or inside a pipelined loop. A factor
+        larger than a constant trip count is an error."""
         primitive = "unroll"
         handle, _, _ = self._located(primitive, "axis", axis)
         factor = expect_int(primitive, "factor", factor, minimum=0)
