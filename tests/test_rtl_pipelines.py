@@ -20,7 +20,16 @@ def running(A: int32[16]) -> int32[16]:
     out: int32[16] = 0
     acc: int32 = 0
     for i in range(16):
-        acc = (acc * 3) ^ A[i]                   # the multiplier's latency is in the recurrence
+        acc = (acc * 1237) ^ A[i]                # the multiplier's latency is in the recurrence
+        out[i] = acc
+    return out
+
+
+def running_shift_add(A: int32[16]) -> int32[16]:
+    out: int32[16] = 0
+    acc: int32 = 0
+    for i in range(16):
+        acc = (acc * 3) ^ A[i]                   # a shift and an add: no multiplier
         out[i] = acc
     return out
 
@@ -82,6 +91,16 @@ def test_recurrence_through_a_variable():
     assert r.ii > 1 and r.cause == f"recurrence through variable acc (line {line(running, 'acc = (acc')})"
     a = np.arange(16, dtype=np.int32) * 7 - 30
     np.testing.assert_array_equal(simulate(s, a), allo.customize(running).build()(a))
+
+
+def test_recurrence_chained_within_one_cycle_pipelines_at_ii_one():
+    # acc is read as late as its write allows: read, shift-add, xor and write in one cycle,
+    # after A[i] arrives, so each iteration sees the previous one's acc
+    s = allo.customize(running_shift_add)
+    s.pipeline("i")
+    assert s.report().loop("i").ii == 1
+    a = np.arange(16, dtype=np.int32) * 7 - 30
+    np.testing.assert_array_equal(simulate(s, a), allo.customize(running_shift_add).build()(a))
 
 
 def test_data_dependent_recurrence_is_conservative():
@@ -148,6 +167,28 @@ def test_pipelined_banked_design_on_cocotb(simulator):
     x = np.arange(8, dtype=np.int32) * 5
     np.testing.assert_array_equal(mod(a, x), a @ x)
     assert mod.cycles == s.report().predicted_cycles
+
+
+def moving_sum(x: int32[20]) -> int32[20]:
+    y: int32[20] = 0
+    for n in range(3, 20):
+        y[n] = x[n - 3] + x[n - 2] * 2 + x[n - 1] * 3 + x[n]
+    return y
+
+
+def test_reuse_buffer_shift_chain_pipelines_at_ii_one():
+    # The chain's reads are held back behind the previous iteration's writes (the newest word
+    # comes from memory a cycle late), rather than raising the II to 2.
+    s = allo.customize(moving_sum)
+    window = s.reuse_at(s.x, "n")
+    s.partition(window, dim=0)
+    s.pipeline("n")
+    r = s.report().loop("n")
+    assert (r.ii, r.cause) == (1, "the target II")
+    x = (np.arange(20, dtype=np.int32) * 37) % 23 - 11
+    want = np.zeros(20, dtype=np.int32)
+    want[3:] = x[:-3] + 2 * x[1:-2] + 3 * x[2:-1] + x[3:]
+    np.testing.assert_array_equal(simulate(s, x), want)
 
 
 def transpose_scale(A: int32[6, 8]) -> int32[8, 6]:

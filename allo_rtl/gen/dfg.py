@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from ..types import Float, Index, UInt
+from ..types import Float, Index, Int, UInt
 
 BOOL = UInt(1)
 _SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
@@ -540,15 +540,28 @@ def _distinct_words(access: Node, addr: Node, bank) -> bool:
     return _addresses_differ(addr, access.operands[0])
 
 
+def _integer(t) -> bool:
+    return isinstance(t, (Int, UInt, Index))
+
+
 def _fold_index(kind, type_, operands, op):
-    """The value of index arithmetic on constants (or an operand, for ``+ 0`` and ``* 1``)."""
-    if kind != "op" or not isinstance(type_, Index) or op not in ("add", "sub", "mul") \
-            or len(operands) != 2:
+    """The value of integer arithmetic and casts on constants (or an operand, for index
+    ``+ 0`` and ``* 1``): a window index such as ``int34(3) - 3`` must be a constant for its
+    bank to be wired and its word told apart from other accesses'."""
+    if kind != "op" or not _integer(type_) or not all(_integer(o.type) for o in operands):
+        return None
+    if op == "cast" and operands[0].kind == "const":
+        value = operands[0].attrs["value"]
+        return value if isinstance(type_, Index) else type_.wrap(value)
+    if op not in ("add", "sub", "mul") or len(operands) != 2:
         return None
     a, b = operands
     if a.kind == "const" and b.kind == "const":
         x, y = a.attrs["value"], b.attrs["value"]
-        return x + y if op == "add" else x - y if op == "sub" else x * y
+        exact = x + y if op == "add" else x - y if op == "sub" else x * y
+        return exact if isinstance(type_, Index) else type_.wrap(exact)
+    if not isinstance(type_, Index):
+        return None
     if b.kind == "const" and b.attrs["value"] == (1 if op == "mul" else 0):
         return a
     if a.kind == "const" and a.attrs["value"] == (1 if op == "mul" else 0) and op != "sub":

@@ -86,11 +86,14 @@ class PortModel:
 
 
 def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
-                   writes_last: bool = True) -> int:
+                   writes_last: bool = True, earliest: dict | None = None) -> int:
     """Schedule ``dfg`` in place; returns its length in cycles (at least 1).
 
     ``latency_of(node)`` gives the latency of ``mul`` and ``div`` nodes. Variable writes come
-    in the last cycle, or (``writes_last=False``, pipelines) as soon as their value is."""
+    in the last cycle, or (``writes_last=False``, pipelines) as soon as their value is.
+    ``earliest`` (``id(node)`` -> cycle) holds nodes back: a pipeline delays a read so that a
+    previous iteration's write comes before it."""
+    earliest = earliest or {}
     nodes = live_nodes(dfg)
     dfg.nodes = nodes
     budget = model.budget
@@ -113,7 +116,7 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
             late.append(n)
             continue
         cycle = max([o.ready for o in n.operands if o.kind not in _ALWAYS] +
-                    [d.cycle + dist for d, dist in n.deps] + [0])
+                    [d.cycle + dist for d, dist in n.deps] + [earliest.get(id(n), 0)])
         while True:
             t_in = max([arrival(o, cycle) for o in n.operands] + [0.0])
             chained = t_in > model.reg_out

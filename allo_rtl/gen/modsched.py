@@ -24,6 +24,10 @@ from .dfg import Dfg, Node, affine_parts
 from .listsched import PortModel, live_nodes, schedule_block
 
 
+# Rounds of holding accesses back at one II (a chain of n shift-register stages takes n).
+MAX_HOLD_ROUNDS = 256
+
+
 @dataclass
 class ModuloSchedule:
     ii: int
@@ -230,6 +234,55 @@ def _writes_after_reads(nodes: list, users: dict) -> None:
                 w.cycle = w.ready = max(cycles)
 
 
+def _deficits(constraints: list, ii: int) -> list:
+    """The loop-carried constraints the current cycles break at ``ii``, with the II each needs."""
+    out = []
+    for c in constraints:
+        first, second, slack, distance, _ = c
+        need = math.ceil((first.cycle + slack - second.cycle) / distance)
+        if need > ii:
+            out.append((c, need))
+    return out
+
+
+def _schedule_at(dfg: Dfg, model, port_of, read_latency, latency_of, ii: int, users: dict,
+                 constraints: list) -> tuple:
+    """Schedule the body at ``ii``; returns its length and the constraints it breaks.
+
+    A broken constraint whose later access could simply come later (a shift register's read
+    that ran ahead of the previous iteration's write, say) is met by holding that access back
+    and scheduling again, which may break the next one down a chain. When holding back does
+    not help (the write moves with the read: a true recurrence), the schedule without holds
+    is kept, and the caller raises the II."""
+    def attempt(earliest):
+        length = schedule_block(dfg, model, PortModel(port_of, read_latency, modulo=ii),
+                                latency_of, writes_last=False, earliest=earliest)
+        _late_register_loads(dfg.nodes, read_latency, users)
+        _writes_after_reads(dfg.nodes, users)
+        length = max([length] + [n.cycle + 1 for n in dfg.nodes if n.cycle is not None])
+        return length, _deficits(constraints, ii)
+
+    length, broken = attempt(None)
+    earliest, held = {}, set()
+    for _ in range(min(len(constraints), MAX_HOLD_ROUNDS)):
+        if not broken:
+            return length, broken
+        if any(id(c) in held for c, _ in broken):
+            break   # holding that access back moved the write too
+        held = set()
+        for c, _ in broken:
+            first, second, slack, distance, _ = c
+            if second.kind in ("load", "store", "op", "mul", "div"):
+                earliest[id(second)] = first.cycle + slack - distance * ii
+                held.add(id(c))
+        if not held:
+            break
+        length, broken = attempt(earliest)
+    if broken and earliest:
+        length, broken = attempt(None)
+    return length, broken
+
+
 def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: int,
                     loops: list, trips: list) -> ModuloSchedule:
     dfg.nodes = live_nodes(dfg)
@@ -244,19 +297,13 @@ def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: 
     ii = max(target, res_ii)
     rec_ii, rec_cause = 1, ""
     while True:
-        length = schedule_block(dfg, model, PortModel(port_of, read_latency, modulo=ii),
-                                latency_of, writes_last=False)
-        _late_register_loads(dfg.nodes, read_latency, users)
-        _writes_after_reads(dfg.nodes, users)
-        length = max([length] + [n.cycle + 1 for n in dfg.nodes if n.cycle is not None])
-        needed, why = 1, ""
-        for first, second, slack, distance, what in constraints:
-            need = math.ceil((first.cycle + slack - second.cycle) / distance)
-            if need > needed:
-                needed, why = need, what
-        rec_ii, rec_cause = max(rec_ii, needed), why if needed >= rec_ii else rec_cause
-        if needed <= ii:
+        length, broken = _schedule_at(dfg, model, port_of, read_latency, latency_of, ii, users,
+                                      constraints)
+        if not broken:
             break
+        (*_, what), needed = max(broken, key=lambda b: b[1])
+        if needed >= rec_ii:
+            rec_ii, rec_cause = needed, what
         ii = needed
     if ii == target:
         cause = "the target II"
