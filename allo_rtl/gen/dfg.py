@@ -77,7 +77,7 @@ class BlockBuilder:
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
-        folded = _fold_index(kind, type_, operands, op)
+        folded = _fold_integer(kind, type_, operands, op)
         if folded is not None:
             return folded if isinstance(folded, Node) else self.const(folded, type_, loc)
         key = None
@@ -544,7 +544,7 @@ def _integer(t) -> bool:
     return isinstance(t, (Int, UInt, Index))
 
 
-def _fold_index(kind, type_, operands, op):
+def _fold_integer(kind, type_, operands, op):
     """The value of integer arithmetic and casts on constants (or an operand, for index
     ``+ 0`` and ``* 1``): a window index such as ``int34(3) - 3`` must be a constant for its
     bank to be wired and its word told apart from other accesses'."""

@@ -267,9 +267,9 @@ def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc, base: str | None = N
     are ``<base><dimension>`` (``<dst>_copy0``...)."""
     base = base or f"{dst.name}_copy"
     loop_vars = [fresh(f"{base}{d}", INDEX, loc) for d in range(len(src.shape))]
-    return loop_nest(loop_vars, list(src.shape),
-                     lambda index: [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))],
-                     loc, base, pipeline_innermost=True)
+    def copy(index):
+        return [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))]
+    return loop_nest(loop_vars, list(src.shape), copy, loc, base, pipeline_innermost=True)
 
 
 def _written_locals(fn: ir.Function) -> set:
