@@ -96,6 +96,23 @@ def test_uint8_zero_minus_one_wraps():
     assert int(build(k)(0, 1)) == 255
 
 
+def test_arithmetic_on_constants_wraps_like_arithmetic_on_arguments():
+    # every operand is known when the kernel is compiled: RTL folds these into constants
+    def k(a: int8) -> (int8, int32, uint8, int32):
+        p: int8 = 100
+        q: int8 = 100
+        r: int8 = p + q                 # int9 200, wrapped to int8 on assignment
+        u: uint8 = 3
+        v: uint8 = 5
+        d: int32 = u - v                # uint9: 510
+        w: uint8 = p * 3                # int16 300, wrapped to uint8
+        e: int32 = (u - v) + a          # a folded uint9 510 plus an argument: wide enough
+        return r, d, w, e
+
+    r, d, w, e = build(k)(-3)
+    assert (int(r), int(d), int(w), int(e)) == (wrap(200, 8), 510, 300 % 256, 507)
+
+
 def test_odd_width_arrays():
     I12, U12 = Int(12), UInt(12)
 
