@@ -16,7 +16,7 @@ from .datapath import Actions, BlockDatapath, shape_of
 from .pipeline import PipelineDatapath
 from .design import MemorySignature, RegisterFileSignature, addr_width
 from .memories import StoragePlan, bank_members, make_storage, register_port
-from .normalize import HwFunction
+from .normalize import HwFunction, buffers_written
 from .regions import Plan, counter_ranges
 
 
@@ -42,19 +42,13 @@ class FunctionDesign:
 
 def written_in(body: list, callees: dict) -> set:
     """Ids of the buffers that ``body``, or a kernel it passes them to, may write (``callees``:
-    name -> FunctionDesign)."""
-    out = set()
-    for stmt in ir.walk_stmts(body):
-        if isinstance(stmt, ir.Store):
-            out.add(id(stmt.buffer))
-        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
-            out.add(id(stmt.target.buffer))
-        elif isinstance(stmt, ir.CallStmt):
-            callee_written = callees[stmt.func.name].written
-            for p, a in zip(stmt.func.params, stmt.args):
-                if isinstance(a, ir.BufferRef) and id(p) in callee_written:
-                    out.add(id(a.buffer))
-    return out
+    name -> FunctionDesign); a call's array results are written too."""
+    def call_writes(call):
+        callee_written = callees[call.func.name].written
+        passed = [a.buffer for p, a in zip(call.func.params, call.args)
+                  if isinstance(a, ir.BufferRef) and id(p) in callee_written]
+        return passed + [t for t in call.targets if isinstance(t, ir.Buffer)]
+    return {id(b) for b in buffers_written(body, call_writes)}
 
 
 def signature_of(design: FunctionDesign) -> dict:

@@ -267,23 +267,32 @@ def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc, base: str | None = N
     are ``<base><dimension>`` (``<dst>_copy0``...)."""
     base = base or f"{dst.name}_copy"
     loop_vars = [fresh(f"{base}{d}", INDEX, loc) for d in range(len(src.shape))]
+
     def copy(index):
         return [ir.Store(loc, dst, index, ir.Load(src.elem, loc, src, list(index)))]
     return loop_nest(loop_vars, list(src.shape), copy, loc, base, pipeline_innermost=True)
 
 
-def _written_locals(fn: ir.Function) -> set:
-    """Local arrays that a store, a bit store or a call may write."""
-    out = set()
-    for stmt in ir.walk_stmts(fn.body):
+def buffers_written(body: list, call_writes) -> list:
+    """The buffers that a store or a bit store in ``body`` writes, and those that
+    ``call_writes(call)`` says a call may write (a buffer may come more than once)."""
+    out = []
+    for stmt in ir.walk_stmts(body):
         if isinstance(stmt, ir.Store):
-            out.add(stmt.buffer)
+            out.append(stmt.buffer)
         elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
-            out.add(stmt.target.buffer)
+            out.append(stmt.target.buffer)
         elif isinstance(stmt, ir.CallStmt):
-            out.update(a.buffer for a in stmt.args if isinstance(a, ir.BufferRef))
-            out.update(t for t in stmt.targets if isinstance(t, ir.Buffer))
+            out.extend(call_writes(stmt))
     return out
+
+
+def _written_locals(fn: ir.Function) -> set:
+    """Local arrays that a store, a bit store or a call may write (a call: every array it is
+    passed or returns)."""
+    return set(buffers_written(fn.body, lambda call: [
+        *(a.buffer for a in call.args if isinstance(a, ir.BufferRef)),
+        *(t for t in call.targets if isinstance(t, ir.Buffer))]))
 
 
 def _shallow_copy(expr):
