@@ -12,7 +12,7 @@ from ..types import Index
 from .demand import demanded_bits
 from .dfg import Node, signed_digits
 from .memories import BankChoice
-from .units import (SequentialDivider, divider_shapes, multiplier_shapes, narrowed,
+from .units import (SequentialDivider, divider_shapes, multiplier_shapes, resize,
                     registered_multiply)
 
 
@@ -115,7 +115,7 @@ class BlockDatapath:
         return self.signal(n, expr)
 
     def n_mul(self, n):
-        a, b = (narrowed(v, shape) for v, shape in zip(self.args(n), multiplier_shapes(n)))
+        a, b = (resize(v, shape) for v, shape in zip(self.args(n), multiplier_shapes(n)))
         fracs = n.operands[0].type.fracs + n.operands[1].type.fracs
         wanted = self.demand.get(n, n.type.bits) + max(0, fracs - n.type.fracs)
         product = registered_multiply(self.ctx.m, a, b, n.attrs["latency"], f"{self.tag}_mul{n.id}",
@@ -243,15 +243,15 @@ def _combinational(n: Node, v: list):
         return rescale(v[0], n.operands[0].type.fracs, f_out)
     if op == "bitread":
         width = n.attrs["width"]
-        raw = v[0].as_unsigned()
+        raw = resize(v[0], unsigned(n.operands[0].type.bits))
         if n.operands[1].kind == "const":
             lo = n.operands[1].attrs["value"]
             return raw[lo:lo + width]
         return (raw >> v[1].as_unsigned())[:width]
     if op == "bitinsert":
         width = n.attrs["width"]
-        old, value = v[0].as_unsigned(), v[2].as_unsigned()[:width]
         bits = n.operands[0].type.bits
+        old, value = resize(v[0], unsigned(bits)), resize(v[2], unsigned(width))
         if n.operands[1].kind == "const":
             lo = n.operands[1].attrs["value"]
             return Cat(old[:lo], value, old[lo + width:bits])
@@ -260,6 +260,6 @@ def _combinational(n: Node, v: list):
         mask = (Const((1 << width) - 1, bits) << lo)[:bits]   # bits wide before ~
         return (old & ~mask) | (value << lo)[:bits]
     if op == "reverse":
-        raw = v[0].as_unsigned()
+        raw = resize(v[0], unsigned(n.operands[0].type.bits))
         return Cat(*[raw[i] for i in reversed(range(len(raw)))])
     raise AssertionError(f"no hardware for operation {op!r}")

@@ -1,7 +1,7 @@
 """Arithmetic units: a registered, DSP-friendly multiplier and a sequential divider."""
 from __future__ import annotations
 
-from amaranth.hdl import Cat, ClockSignal, Instance, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -52,10 +52,17 @@ def _significant_shape(node):
     return shape
 
 
-def narrowed(value, shape):
-    """``value`` seen as ``shape``, which holds it whole (``multiplier_shapes``)."""
-    low = value[:shape.width]
-    return low.as_signed() if shape.signed else low
+def resize(value, shape):
+    """``value`` as exactly ``shape``: its low bits, or all of them extended by its own sign
+    (a loop counter's register is only as wide as its range, narrower than its type)."""
+    width, have = shape.width, len(value)
+    if have == 0:
+        return Const(0, shape)
+    if have < width:
+        top = value[-1] if value.shape().signed else Const(0, 1)
+        value = Cat(value, top.replicate(width - have))
+    low = value[:width]
+    return low.as_signed() if shape.signed else low.as_unsigned()
 
 
 def registered_multiply(m: Module, a, b, latency: int, name: str, product_bits: int | None = None,
