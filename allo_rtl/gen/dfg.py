@@ -99,6 +99,10 @@ class BlockBuilder:
     def read(self, var: ir.Var, loc) -> Node:
         if var in self.values:
             return self.values[var]
+        return self.register(var, loc)
+
+    def register(self, var: ir.Var, loc) -> Node:
+        """The value ``var`` had when the block began: its register."""
         if var not in self.var_nodes:
             self.var_nodes[var] = self.node("var", var.type, [], loc, cse=False, var=var)
         return self.var_nodes[var]
@@ -371,13 +375,11 @@ class BlockBuilder:
         self.preds.pop()
         merged = dict(before)
         for var in set(after_then) | set(after_else):
-            t = after_then.get(var) or self.read_before(var, before, stmt.loc)
-            f = after_else.get(var) or self.read_before(var, before, stmt.loc)
+            # a variable one branch leaves alone keeps the value it had before the if
+            t = after_then.get(var) or self.register(var, stmt.loc)
+            f = after_else.get(var) or self.register(var, stmt.loc)
             merged[var] = self.select(cond, t, f, var.type, stmt.loc)
         self.values = merged
-
-    def read_before(self, var, before, loc):
-        return before[var] if var in before else self.read(var, loc)
 
     # -- the end of the block ----------------------------------------------------------------
     def branch(self, cond: ir.Expr) -> None:
