@@ -56,7 +56,10 @@ def live_nodes(dfg: Dfg) -> list:
             continue
         live.add(id(n))
         stack.extend(n.operands)
-    return [n for n in dfg.nodes if id(n) in live]
+    out = [n for n in dfg.nodes if id(n) in live]
+    for n in out:   # an order with a dead access (a load nothing uses) constrains nothing
+        n.deps = [(d, distance) for d, distance in n.deps if id(d) in live]
+    return out
 
 
 class PortModel:
