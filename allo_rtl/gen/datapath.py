@@ -10,7 +10,7 @@ from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
 
 from ..types import Index
 from .demand import demanded_bits
-from .dfg import Node, signed_digits
+from .graph import Node, signed_digits
 from .memories import BankChoice
 from .units import (SequentialDivider, divider_shapes, multiplier_shapes, resize,
                     registered_multiply)

@@ -1,60 +1,25 @@
-"""Straight-line code as a dataflow graph: the unit of operation scheduling.
+"""Straight-line code as a dataflow graph (``graph.py``): the unit of operation scheduling.
 
 A block is a run of assignments and stores (``if``/``else`` of such statements included, as
 predicated stores and selects). Values are SSA nodes; a variable read before the block assigns
 it is a ``var`` node (its register), and every variable the block assigns is written once, at
 the end, by a ``write`` node. Memory accesses of one array keep their program order through
 ``deps`` unless their addresses provably differ.
-
-Node kinds: ``const``, ``var``, ``op`` (combinational; ``op`` names the IR operation),
-``mul`` (a registered multiplier), ``div`` (a sequential divider: ``div``, ``floordiv``, ``mod``),
-``load``, ``store``, ``write``, and a block's terminal: ``branch`` (a condition the controller
-tests in the block's last cycle) or ``call`` (the start of a kernel call).
 """
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from ..types import Float, Index, Int, UInt
+from ..types import Float
+from .balance import balance_sums
+from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank,
+                    distinct_words, dynamic_bank, float_constant_raw, fold_integer, same_word,
+                    signed_digits)
 
-BOOL = UInt(1)
 _SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
-INDEX = Index()
-SINK_KINDS = ("store", "write", "branch", "call")
-
-
-@dataclass(eq=False)
-class Node:
-    kind: str
-    type: object                                  # AlloType of the value (None for sinks)
-    operands: list
-    loc: object
-    op: str = ""                                  # the operation of an ``op`` node
-    attrs: dict = field(default_factory=dict)
-    deps: list = field(default_factory=list)      # (node, distance): cycle >= node.cycle + distance
-    id: int = 0
-    # set by the scheduler
-    cycle: int | None = None                      # when the node reads its operands
-    ready: int | None = None                      # when its value is live
-    arrival: float = 0.0                          # ns into the ``ready`` cycle
-
-    def __repr__(self):
-        what = self.op or self.kind
-        return f"%{self.id}={what}({', '.join('%' + str(o.id) for o in self.operands)})"
-
-
-@dataclass
-class Dfg:
-    nodes: list
-    terminal: Node | None = None
-    loc: object = None
 
 
 class BlockBuilder:
@@ -77,7 +42,7 @@ class BlockBuilder:
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
-        folded = _fold_integer(kind, type_, operands, op)
+        folded = fold_integer(kind, type_, operands, op)
         if folded is not None:
             return folded if isinstance(folded, Node) else self.const(folded, type_, loc)
         key = None
@@ -129,8 +94,8 @@ class BlockBuilder:
         forwarded = self.stored_value(buffer, addr, bank)
         if forwarded is not None:
             return forwarded
-        load = self.node("load", type_, [addr] + _dynamic(bank), loc, cse=False,
-                         buffer=buffer, bank=_constant(bank), banks=self.reachable(buffer, bank))
+        load = self.node("load", type_, [addr] + dynamic_bank(bank), loc, cse=False,
+                         buffer=buffer, bank=constant_bank(bank), banks=self.reachable(buffer, bank))
         self.order_access(load)
         return load
 
@@ -183,7 +148,7 @@ class BlockBuilder:
 
     def e_Cast(self, e):
         if isinstance(e.operand, ir.Const) and isinstance(e.operand.type, Float):
-            return self.const(_float_to_raw(e.operand.value, e.type), e.type, e.loc)
+            return self.const(float_constant_raw(e.operand.value, e.type), e.type, e.loc)
         a = self.expr(e.operand)
         if e.type == e.operand.type:
             return a
@@ -281,11 +246,11 @@ class BlockBuilder:
         stored there, or an earlier load of it, with no store since that may have changed it
         (the load then needs no memory access of its own)."""
         for other in reversed(self.accesses.get(buffer, [])):
-            if _same_word(other, addr, bank):
+            if same_word(other, addr, bank):
                 if other.kind == "load":
                     return other
                 return None if other.attrs["predicated"] else other.operands[1]
-            if other.kind == "store" and not _distinct_words(other, addr, bank):
+            if other.kind == "store" and not distinct_words(other, addr, bank):
                 return None
         return None
 
@@ -294,7 +259,7 @@ class BlockBuilder:
         the store about to be made replaces its word (a chain of ``x[i] += ...`` in unrolled
         code then stores once)."""
         previous = self.accesses.get(buffer, [])
-        if previous and previous[-1].kind == "store" and _same_word(previous[-1], addr, bank):
+        if previous and previous[-1].kind == "store" and same_word(previous[-1], addr, bank):
             self.nodes.remove(previous.pop())
 
     def order_access(self, access: Node) -> None:
@@ -302,7 +267,7 @@ class BlockBuilder:
         for other in previous:
             if access.kind == "load" and other.kind == "load":
                 continue
-            if _distinct_words(other, access.operands[0], _bank_of(access)):
+            if distinct_words(other, access.operands[0], bank_of(access)):
                 continue
             # Every order takes a cycle: a read after a write sees the word in the next cycle,
             # and a write never shares a cycle with a read of the same word of a memory
@@ -340,11 +305,11 @@ class BlockBuilder:
     def store(self, buffer, address: tuple, value: Node, loc) -> None:
         addr, bank = address
         pred = self.predicate(loc)
-        operands = [addr, value] + _dynamic(bank) + ([pred] if pred is not None else [])
+        operands = [addr, value] + dynamic_bank(bank) + ([pred] if pred is not None else [])
         if pred is None:
             self.drop_overwritten_store(buffer, addr, bank)
         node = self.node("store", None, operands, loc, cse=False, buffer=buffer,
-                         bank=_constant(bank), banks=self.reachable(buffer, bank),
+                         bank=constant_bank(bank), banks=self.reachable(buffer, bank),
                          predicated=pred is not None)
         self.order_access(node)
 
@@ -401,194 +366,3 @@ class BlockBuilder:
         for k, n in enumerate(self.nodes):
             n.id = k
         return Dfg(self.nodes, terminal, self.loc)
-
-
-def _sum_parts(n: Node):
-    """``(add node, result type)`` when ``n`` is ``T(W(x) + W(y))``: a sum wrapped to an
-    integer or fixed type ``T`` from operands widened to ``W`` at the same scale."""
-    if n.kind != "op" or n.op != "cast" or isinstance(n.type, (Index, Float)):
-        return None
-    add = n.operands[0]
-    if add.kind != "op" or add.op != "add" or isinstance(add.type, (Index, Float)) or \
-            add.type.fracs != n.type.fracs or add.type.bits <= n.type.bits:
-        return None
-    for o in add.operands:
-        if isinstance(o.type, (Index, Float)) or o.type.fracs != n.type.fracs or \
-                o.type.bits > add.type.bits:
-            return None
-    return add, n.type
-
-
-def _unwidened(n: Node) -> Node:
-    return n.operands[0] if n.kind == "op" and n.op == "cast" and \
-        not isinstance(n.operands[0].type, (Index, Float)) and \
-        n.operands[0].type.bits <= n.type.bits and n.operands[0].type.fracs == n.type.fracs else n
-
-
-def balance_sums(nodes: list) -> None:
-    """Rebalance chains of wrapping additions (``acc += a; acc += b; ...`` unrolled) into a tree.
-
-    Addition modulo ``2**bits`` is associative, so the result is bit-identical; the chain's
-    depth drops from ``n`` adders to ``log2(n)``, and a running value read from a register (a
-    variable or array element carried between iterations) joins last, so a recurrence through
-    it spans one adder."""
-    users: dict = {}
-    for n in nodes:
-        for o in n.operands:
-            users[id(o)] = users.get(id(o), 0) + 1
-    absorbed = set()
-    for root in reversed(list(nodes)):
-        parts = _sum_parts(root)
-        if parts is None or id(root) in absorbed:
-            continue
-        add, t = parts
-        leaves, stack = [], [add]
-        while stack:
-            a = stack.pop()
-            for o in reversed(a.operands):
-                inner = _unwidened(o)
-                sub = _sum_parts(inner)
-                if sub is not None and sub[1] == t and sub[0].type == add.type and \
-                        users.get(id(inner)) == 1 and users.get(id(sub[0])) == 1:
-                    absorbed.add(id(inner))
-                    stack.append(sub[0])
-                else:
-                    leaves.append(inner)
-        if len(leaves) < 3:
-            continue
-        carried = [x for x in leaves if _unwidened(x).kind in ("var", "load")]
-        level = [x for x in leaves if x not in carried]
-        new = []
-
-        def make(kind_op, type_, operands):
-            node = Node("op", type_, operands, root.loc, kind_op)
-            new.append(node)
-            return node
-
-        def add_pair(x, y):
-            wx = x if x.type == add.type else make("cast", add.type, [x])
-            wy = y if y.type == add.type else make("cast", add.type, [y])
-            return make("cast", t, [make("add", add.type, [wx, wy])])
-
-        while len(level) > 1:
-            level = [add_pair(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
-                     for i in range(0, len(level), 2)]
-        total = level[0] if level else None
-        for x in carried:
-            total = x if total is None else add_pair(total, x)
-        # the root keeps its identity (its users point at it): it becomes the tree's top
-        top = total.operands[0] if total.kind == "op" and total.op == "cast" and total in new \
-            else make("cast", add.type, [total])
-        if total in new and total.op == "cast":
-            new.remove(total)
-        index = nodes.index(root)
-        nodes[index:index] = new
-        root.operands = [top]
-
-
-def signed_digits(constant: int) -> list:
-    """``[(shift, +1 or -1)]`` with ``constant == sum(sign << shift)``, fewest terms (the
-    canonical signed-digit form): 7 is 8 - 1."""
-    digits, shift = [], 0
-    while constant:
-        if constant & 1:
-            digit = 2 - (constant & 3)      # +1 when ...01, -1 when ...11
-            digits.append((shift, digit))
-            constant -= digit
-        constant >>= 1
-        shift += 1
-    return digits
-
-
-def _float_to_raw(value: float, t) -> int:
-    """A float constant cast to an integer (truncated) or fixed-point type (floored), wrapped."""
-    if math.isnan(value):
-        return 0
-    if math.isinf(value):
-        return t.raw_max if value > 0 else t.raw_min
-    scaled = Fraction(value) * (1 << t.fracs)
-    raw = math.floor(scaled) if t.fracs or type(t).__name__ in ("Fixed", "UFixed") else math.trunc(scaled)
-    return raw if isinstance(t, Index) else t.wrap(raw)
-
-
-def _dynamic(bank) -> list:
-    return [] if isinstance(bank, int) else [bank]
-
-
-def _constant(bank):
-    return bank if isinstance(bank, int) else None
-
-
-def _bank_of(access: Node):
-    """The bank of a load or store: an int, or the node that chooses it at run time."""
-    if access.attrs["bank"] is not None:
-        return access.attrs["bank"]
-    return access.operands[1 if access.kind == "load" else 2]
-
-
-def _same_word(access: Node, addr: Node, bank) -> bool:
-    """Whether ``access`` touches ``addr`` of ``bank`` (the same nodes, so the same word)."""
-    if access.operands[0] is not addr:
-        return False
-    theirs = _bank_of(access)
-    return theirs == bank if isinstance(bank, int) else theirs is bank
-
-
-def _distinct_words(access: Node, addr: Node, bank) -> bool:
-    """Whether ``access`` provably touches another word than ``addr`` of ``bank``."""
-    other = access.attrs["bank"]
-    if isinstance(bank, int) and other is not None and other != bank:
-        return True
-    return _addresses_differ(addr, access.operands[0])
-
-
-def _integer(t) -> bool:
-    return isinstance(t, (Int, UInt, Index))
-
-
-def _fold_integer(kind, type_, operands, op):
-    """The value of integer arithmetic and casts on constants (or an operand, for index
-    ``+ 0`` and ``* 1``): a window index such as ``int34(3) - 3`` must be a constant for its
-    bank to be wired and its word told apart from other accesses'."""
-    if kind != "op" or not _integer(type_) or not all(_integer(o.type) for o in operands):
-        return None
-    if op == "cast" and operands[0].kind == "const":
-        value = operands[0].attrs["value"]
-        return value if isinstance(type_, Index) else type_.wrap(value)
-    if op not in ("add", "sub", "mul") or len(operands) != 2:
-        return None
-    a, b = operands
-    if a.kind == "const" and b.kind == "const":
-        x, y = a.attrs["value"], b.attrs["value"]
-        exact = x + y if op == "add" else x - y if op == "sub" else x * y
-        return exact if isinstance(type_, Index) else type_.wrap(exact)
-    if not isinstance(type_, Index):
-        return None
-    if b.kind == "const" and b.attrs["value"] == (1 if op == "mul" else 0):
-        return a
-    if a.kind == "const" and a.attrs["value"] == (1 if op == "mul" else 0) and op != "sub":
-        return b
-    return None
-
-
-def affine_parts(node: Node):
-    """``(terms, constant)`` of an index address node over its non-affine leaves."""
-    if node.kind == "const":
-        return {}, node.attrs["value"]
-    if node.kind == "op" and node.op in ("add", "sub") and len(node.operands) == 2:
-        (ta, ca), (tb, cb) = affine_parts(node.operands[0]), affine_parts(node.operands[1])
-        sign = 1 if node.op == "add" else -1
-        terms = dict(ta)
-        for k, v in tb.items():
-            terms[k] = terms.get(k, 0) + sign * v
-        return {k: v for k, v in terms.items() if v}, ca + sign * cb
-    if node.kind == "op" and node.op == "mul" and node.operands[1].kind == "const":
-        terms, c = affine_parts(node.operands[0])
-        k = node.operands[1].attrs["value"]
-        return {n: v * k for n, v in terms.items() if v * k}, c * k
-    return {node.id: 1}, 0
-
-
-def _addresses_differ(a: Node, b: Node) -> bool:
-    (ta, ca), (tb, cb) = affine_parts(a), affine_parts(b)
-    return ta == tb and ca != cb

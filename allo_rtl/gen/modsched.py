@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from ..ir.layout import Layout
-from .dfg import Dfg, Node, affine_parts
+from .graph import Dfg, Node, affine_parts
 from .listsched import PortModel, live_nodes, schedule_block
 
 

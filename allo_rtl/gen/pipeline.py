@@ -14,7 +14,7 @@ import math
 from amaranth.hdl import Const, Signal
 
 from .datapath import BlockDatapath
-from .dfg import Node
+from .graph import Node
 
 
 class PipelineControl:

@@ -16,7 +16,8 @@ from ..errors import UnsupportedError
 
 from ..ir import nodes as ir
 from ..types import Index
-from .dfg import BOOL, BlockBuilder, Dfg
+from .dfg import BlockBuilder
+from .graph import BOOL, Dfg
 from .listsched import PortModel, schedule_block
 from .memories import IN_REGISTERS
 from .modsched import modulo_schedule
