@@ -134,6 +134,8 @@ class BlockBuilder:
     def select(self, c, x, y, type_, loc):
         if x is y:
             return x
+        if c.kind == "const":
+            return x if c.attrs["value"] else y
         return self.node("op", type_, [c, x, y], loc, op="select")
 
     def e_MinMax(self, e):
@@ -329,6 +331,9 @@ class BlockBuilder:
 
     def if_else(self, stmt: ir.If) -> None:
         cond = self.expr(stmt.cond)
+        if cond.kind == "const":   # an unrolled copy's guard: only one branch exists
+            self.statements(stmt.then_body if cond.attrs["value"] else stmt.else_body)
+            return
         before = dict(self.values)
         self.preds.append(cond)
         self.statements(stmt.then_body)

@@ -105,12 +105,23 @@ def is_integer_type(t) -> bool:
     return isinstance(t, (Int, UInt, Index))
 
 
+# conditions on constants (an unrolled copy's guard such as ``j0 >= 2`` with j0 a constant)
+_FOLDED_LOGIC = {
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+    "not": lambda a: not a, "bool_and": lambda a, b: bool(a) and bool(b),
+    "bool_or": lambda a, b: bool(a) or bool(b),
+}
+
+
 def fold_integer(kind, type_, operands, op):
     """The value of integer arithmetic and casts on constants (or an operand, for index
     ``+ 0`` and ``* 1``): a window index such as ``int34(3) - 3`` must be a constant for its
     bank to be wired and its word told apart from other accesses'."""
     if kind != "op" or not is_integer_type(type_) or not all(is_integer_type(o.type) for o in operands):
         return None
+    if all(o.kind == "const" for o in operands) and op in _FOLDED_LOGIC:
+        return int(_FOLDED_LOGIC[op](*(o.attrs["value"] for o in operands)))
     if op == "cast" and operands[0].kind == "const":
         value = operands[0].attrs["value"]
         return value if isinstance(type_, Index) else type_.wrap(value)
