@@ -54,7 +54,7 @@ class RtlModule:
             else:
                 memories[port.port] = [0] * port.depth
         component = (self.design.portable_component if self.simulator == "amaranth"
-                     else self.design.component)
+                     else self.design.synthesis_component)
         result = simulate(component, info, scalars, memories,
                           simulator=self.simulator, waves=self.waves_enabled,
                           cycle_limit=self.cycle_limit,

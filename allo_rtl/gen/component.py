@@ -119,24 +119,28 @@ class KernelComponent(wiring.Component):
 
     ``dsp_cells``: multipliers instantiate the target family's DSP cells (ECP5 ``MULT18X18D``)
     rather than ``*``; Amaranth's simulator cannot run such a design, Verilog simulators can
-    with the models in ``sim/models``."""
+    with the models in ``sim/models``. ``None``: the platform decides at elaboration, as
+    Amaranth's own library does (DSP cells on an ECP5 platform, ``*`` without a platform)."""
 
-    def __init__(self, design: FunctionDesign, model, dsp_cells: bool = False):
+    def __init__(self, design: FunctionDesign, model, dsp_cells: bool | None = False):
         self.design, self.model, self.dsp_cells = design, model, dsp_cells
         super().__init__(signature_of(design))
 
     def elaborate(self, platform):
+        dsp_cells = self.dsp_cells
+        if dsp_cells is None:
+            dsp_cells = getattr(platform, "family", None) == "ecp5"
         design = self.design
         fn, plan = design.hw.fn, design.plan
         m = Module()
         state = Signal(range(max(2, len(plan.state_names))), name="fsm_state")
         ctx = _Context(m, state, self.model, _Registers(counter_ranges(design.hw.body)), None,
-                       self.dsp_cells)
+                       dsp_cells)
         ctx.storage = _Storage(self, design, m)
 
         callees = {}
         for name, callee_design in design.callees.items():
-            callees[name] = KernelComponent(callee_design, self.model, self.dsp_cells)
+            callees[name] = KernelComponent(callee_design, self.model, dsp_cells)
             m.submodules[name] = callees[name]
 
         datapaths = {}

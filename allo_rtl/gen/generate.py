@@ -82,19 +82,25 @@ class GeneratedDesign:
 
     @cached_property
     def component(self) -> KernelComponent:
-        """The hardware as synthesis should see it."""
+        """The hardware for a user's own Amaranth design (``build(target="amaranth")``): its
+        multipliers are the family's DSP cells when it is elaborated for a platform of that
+        family (an amaranth-boards ECP5 board), and ``*`` otherwise, so that Amaranth's
+        simulator, which cannot run vendor cells, runs it too."""
+        return KernelComponent(self.top_design, self.model, None if self.dsp_cells else False)
+
+    @cached_property
+    def synthesis_component(self) -> KernelComponent:
+        """The hardware as synthesis should see it, vendor cells included (``verilog()``)."""
         return KernelComponent(self.top_design, self.model, self.dsp_cells)
 
     @cached_property
     def portable_component(self) -> KernelComponent:
         """The same hardware, cycle for cycle, with no vendor cells: for Amaranth's simulator."""
-        if not self.dsp_cells:
-            return self.component
         return KernelComponent(self.top_design, self.model, dsp_cells=False)
 
     def verilog(self) -> str:
         from amaranth.back import verilog
-        return verilog.convert(self.component, name=self.top.name, emit_src=False)
+        return verilog.convert(self.synthesis_component, name=self.top.name, emit_src=False)
 
     def simulation_verilog(self) -> str:
         """``verilog()`` followed by the simulation models of the vendor cells it instantiates."""

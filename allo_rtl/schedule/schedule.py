@@ -259,7 +259,8 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
         Hardware targets take ``family="ecp5"|"ice40"|"generic"`` and ``clock_mhz=`` (100).
         For the ECP5 (the default) multipliers are ``MULT18X18D`` DSP cells with their own
         registers; the Verilog simulators run them through the models in ``allo_rtl.sim.models``.
-        A ``"amaranth"`` component for Amaranth's own simulator wants ``family="generic"``."""
+        The ``"amaranth"`` component chooses the DSP cells when elaborated for an ECP5 platform
+        and ``*`` otherwise, so Amaranth's simulator runs it whatever the family."""
         if target in INTERP_TARGETS:
             if options:
                 raise ScheduleError(f"build(target={target!r}) takes no options, got "
