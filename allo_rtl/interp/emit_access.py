@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..types import Index, is_fixed_or_int
-from . import intervals as I
+from ..ir import intervals as I
 from .pycode import ATOM, CMP, COND, Code, call, par, sum_code
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..types import Fixed, Float, Index, UFixed, is_fixed_or_int, is_float
-from . import intervals as I
+from ..ir import intervals as I
 from .pycode import (AND, ARITH, ATOM, BAND, BOR, BXOR, CMP, COND, NOT, OR, SHIFT, TERM, UNARY,
                      Code, binary, call, float_lit, int_lit, par)
 from ..floats import FORMATS, round_f64, rounder

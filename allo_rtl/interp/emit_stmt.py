@@ -10,7 +10,7 @@ import numbers
 from .. import ir
 from ..errors import UnsupportedError
 from ..types import ArrayType, Index, Int, StreamType, is_fixed_or_int, is_float
-from . import intervals as I
+from ..ir import intervals as I
 from .emit_access import AccessMixin, Frame, walk
 from .emit_expr import ExprMixin
 from .pycode import BAND, BOR, SHIFT, Code, Names, call, par

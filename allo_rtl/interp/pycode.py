@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .intervals import Interval
+from ..ir.intervals import Interval
 
 # Python precedences, low to high.
 COND, OR, AND, NOT, CMP, BOR, BXOR, BAND, SHIFT, ARITH, TERM, UNARY, ATOM = range(1, 14)

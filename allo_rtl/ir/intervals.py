@@ -1,9 +1,10 @@
-"""Integer intervals for the interpreter's code generator.
+"""Integer intervals: what the interpreter's code generator and hardware generation prove.
 
 An ``Interval`` bounds the raw integer values an expression can take. A bound of ``None`` means
-unbounded on that side. The generator uses intervals to leave out wraps (a value whose interval is
-inside its type's raw range needs none) and bounds checks (an index whose interval is inside
-``[0, dim)`` needs none), so every rule here must be sound: the real value always lies inside.
+unbounded on that side. The interpreter uses intervals to leave out wraps (a value whose interval
+is inside its type's raw range needs none) and bounds checks (an index whose interval is inside
+``[0, dim)`` needs none); hardware generation leaves out the run-time checks they prove needless.
+Every rule here must be sound: the real value always lies inside.
 """
 from __future__ import annotations
 
