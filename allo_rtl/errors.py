@@ -20,7 +20,8 @@ from ._frames import user_frame
 __all__ = [
     "SourceLoc", "AlloError", "AlloSyntaxError", "AlloNameError", "AlloTypeError",
     "AlloIndexError", "AlloTemplateError", "ScheduleError", "AlloRuntimeError",
-    "UnsupportedError", "caller_loc",
+    "UnsupportedError", "caller_loc", "index_out_of_bounds", "division_by_zero",
+    "negative_shift", "index_shift_too_large", "bit_index_out_of_range",
 ]
 
 
@@ -125,3 +126,39 @@ def caller_loc() -> SourceLoc | None:
         return SourceLoc(frame.f_code.co_filename, frame.f_lineno, col)
     finally:
         del frame
+
+
+# ---------------------------------------------------------------------------------------------
+# The errors a running kernel raises, built in one place so that every target (the interpreter,
+# and the simulation harness decoding a design's error status) says exactly the same thing.
+
+MAX_INDEX_SHIFT = 1024   # an index (exact) value shifted left by this much or more is an error
+
+
+def index_out_of_bounds(name: str, shape: tuple, index: tuple, loc) -> AlloIndexError:
+    index = tuple(int(i) for i in index)
+    return AlloIndexError(
+        f"index {index if len(index) > 1 else index[0]} is out of bounds for array '{name}' of "
+        f"shape {shape if len(shape) > 1 else shape[0]}", loc,
+        hint="every index must be in [0, size) of its dimension")
+
+
+def division_by_zero(what: str, loc) -> AlloRuntimeError:
+    """``what``: "division" or "modulo"."""
+    return AlloRuntimeError(f"{what} by zero", loc, hint="guard the division with an if on the divisor")
+
+
+def negative_shift(amount: int, loc) -> AlloRuntimeError:
+    return AlloRuntimeError(f"negative shift amount {int(amount)}", loc,
+                            hint="shift amounts must be >= 0")
+
+
+def index_shift_too_large(amount: int, loc) -> AlloRuntimeError:
+    return AlloRuntimeError(f"shift amount {int(amount)} too large for an index value", loc,
+                            hint="index arithmetic is exact and never wraps")
+
+
+def bit_index_out_of_range(lo: int, width: int, bits: int, loc) -> AlloRuntimeError:
+    return AlloRuntimeError(
+        f"bit index {int(lo)} out of range for a {width}-bit field of a {bits}-bit value", loc,
+        hint=f"the low bit must be in [0, {bits - width}]")

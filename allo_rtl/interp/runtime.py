@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import struct
 
-from ..errors import AlloIndexError, AlloRuntimeError
+from ..errors import (MAX_INDEX_SHIFT, bit_index_out_of_range, division_by_zero,
+                      index_out_of_bounds, index_shift_too_large, negative_shift)
 from ..floats import FORMATS, INF, NAN, round_bf16, round_f16, round_f32
 
 
@@ -66,9 +67,6 @@ def float_to_raw(x: float, fracs: int, floor: bool, raw_min: int, raw_max: int) 
 # node's location and what to name in the message.
 
 
-MAX_INDEX_SHIFT = 1024
-
-
 class Sites:
     def __init__(self):
         self.items = []
@@ -84,11 +82,7 @@ def make_error_helpers(sites: Sites) -> dict:
 
     def _oob(site, idx):
         name, shape, loc = items[site]
-        idx = tuple(int(i) for i in idx)
-        raise AlloIndexError(
-            f"index {idx if len(idx) > 1 else idx[0]} is out of bounds for array '{name}' of shape "
-            f"{shape if len(shape) > 1 else shape[0]}", loc,
-            hint="every index must be in [0, size) of its dimension")
+        raise index_out_of_bounds(name, shape, tuple(idx), loc)
 
     def _ix(site, idx):
         """Check every index of ``idx`` against the site's shape; give the row-major offset."""
@@ -101,8 +95,7 @@ def make_error_helpers(sites: Sites) -> dict:
         return off
 
     def _zero(site):
-        raise AlloRuntimeError(f"{items[site][0]} by zero", items[site][2],
-                               hint="guard the division with an if on the divisor")
+        raise division_by_zero(items[site][0], items[site][2])
 
     def _div(a, b, site):
         """Integer division truncating toward zero."""
@@ -124,34 +117,27 @@ def make_error_helpers(sites: Sites) -> dict:
         r = (-a if a < 0 else a) % (-b if b < 0 else b)
         return -r if a < 0 else r
 
-    def _negshift(b, site):
-        raise AlloRuntimeError(f"negative shift amount {int(b)}", items[site][2],
-                               hint="shift amounts must be >= 0")
-
     def _shl(a, b, bits, site):
         """``a << b``; for a result of ``bits`` bits huge shifts give 0. ``bits=None``: an exact
         (index) result, where a shift by ``MAX_INDEX_SHIFT`` or more is an error."""
         if b < 0:
-            _negshift(b, site)
+            raise negative_shift(b, items[site][2])
         if bits is None:
             if b >= MAX_INDEX_SHIFT and a:
-                raise AlloRuntimeError(f"shift amount {int(b)} too large for an index value",
-                                       items[site][2], hint="index arithmetic is exact and never wraps")
+                raise index_shift_too_large(b, items[site][2])
         elif b >= bits:
             return 0
         return a << b
 
     def _shr(a, b, site):
         if b < 0:
-            _negshift(b, site)
+            raise negative_shift(b, items[site][2])
         return a >> b
 
     def _bitpos(lo, width, bits, site):
         """Check a bit field's low index: ``0 <= lo <= bits - width``."""
         if not 0 <= lo <= bits - width:
-            raise AlloRuntimeError(
-                f"bit index {int(lo)} out of range for a {width}-bit field of a {bits}-bit value",
-                items[site][2], hint=f"the low bit must be in [0, {bits - width}]")
+            raise bit_index_out_of_range(lo, width, bits, items[site][2])
         return lo
 
     return {"_oob": _oob, "_ix": _ix, "_div": _div, "_fdv": _fdv, "_mod": _mod, "_shl": _shl,
