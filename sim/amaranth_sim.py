@@ -42,6 +42,7 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     memories = {port: list(bits) for port, bits in job.array_bits.items()}
     model = _memory_model(component, job, memories)
     outputs = [getattr(component, p.port) for p in info.scalar_results]
+    outputs += [getattr(component, port) for port, _ in info.status_outputs()]
     probe_signals = _find_probe_signals(sim, info.probes)
     outcome = {}
 

@@ -43,7 +43,8 @@ def _job_file(job: SimJob, run_dir: Path) -> Path:
         "clock_period_ns": CLOCK_PERIOD_NS, "reset_cycles": RESET_CYCLES,
         "cycle_limit": job.cycle_limit, "instance": TB_INSTANCE,
         "scalar_inputs": {p.port: b for p, b in zip(info.scalar_args, job.scalar_bits)},
-        "scalar_outputs": [p.port for p in info.scalar_results],
+        "scalar_outputs": [p.port for p in info.scalar_results] +
+                          [port for port, _ in info.status_outputs()],
         "probes": [{"path": list(p.path), "signal": p.signal} for p in info.probes],
         "result_file": str(run_dir / "result.json"),
     }

@@ -24,6 +24,8 @@ class SimResult:
     waves: str | None = None          # path of the waveform file (waves=True)
     built: bool = False               # whether this call compiled the design (cocotb simulators)
     simulator: str = ""
+    error_code: int = 0               # the error status at done (DesignInfo.status_outputs)
+    error_data: int = 0
 
 
 @dataclass
@@ -44,8 +46,10 @@ class SimJob:
 
     def result(self, out_bits: list[int], memories: dict[str, list[int]], cycles: int,
                **extra) -> SimResult:
-        """Raw values from the bits a backend read back."""
+        """Raw values from the bits a backend read back: ``out_bits`` holds the scalar results,
+        then the error status outputs."""
         info = self.info
+        extra.update(zip(("error_code", "error_data"), out_bits[len(info.scalar_results):]))
         scalars = [from_bits(b, p.width, p.signed) for p, b in zip(info.scalar_results, out_bits)]
         arrays = {a.port: [from_bits(b, a.width, a.signed) for b in memories[a.port]]
                   for a in info.arrays}

@@ -61,6 +61,9 @@ class RtlModule:
                           verilog=None if self.simulator == "amaranth" else self.verilog,
                           loc=self.top.loc, progress=self.progress)
         self.cycles, self.waves = result.cycles, result.waves
+        if result.error_code:   # a run-time check failed: the interpreter's error, no write-back
+            site = info.checks[result.error_code - 1]
+            raise site.error(site.decode(result.error_data))
         raw_results = [None] * len(self.top.result_types)
         for port, value in zip(info.scalar_results, result.scalar_results):
             raw_results[port.result_index] = value

@@ -65,10 +65,12 @@ def testbench_verilog(info: DesignInfo) -> str:
     ports += [f"    input wire {_vec(p.width)}{p.port}" for p in info.scalar_args]
     ports += ["    output wire busy", "    output wire done"]
     ports += [f"    output wire {_vec(p.width)}{p.port}" for p in info.scalar_results]
+    ports += [f"    output wire {_vec(width)}{port}" for port, width in info.status_outputs()]
     ports += ["    output reg finished", "    output reg [63:0] cycles"]
 
     connections = ["clk", "rst", "start", "busy", "done"]
     connections += [p.port for p in info.scalar_args + info.scalar_results]
+    connections += [port for port, _ in info.status_outputs()]
     decls, access, load, dump = [], [], [], []
     for a in info.arrays:
         d, c, l, u = _memory(a)

@@ -12,6 +12,7 @@ from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import ArrayType
 from .controller import Controller
+from .error_status import ErrorLayout, ErrorRecorder
 from .datapath import Actions, BlockDatapath, shape_of
 from .pipeline import PipelineDatapath
 from .design import MemorySignature, RegisterFileSignature, addr_width
@@ -35,6 +36,12 @@ class FunctionDesign:
         return self.hw.name
 
     @cached_property
+    def has_checks(self) -> bool:
+        """Whether this function, or a kernel it calls, has run-time checks (and so the
+        ``error`` and ``error_data`` outputs)."""
+        return bool(self.plan.checks) or any(c.has_checks for c in self.callees.values())
+
+    @cached_property
     def written(self) -> set:
         """Ids of the buffers this function, or a kernel it passes them to, may write."""
         return written_in(self.hw.body, self.callees)
@@ -51,9 +58,14 @@ def written_in(body: list, callees: dict) -> set:
     return {id(b) for b in buffers_written(body, call_writes)}
 
 
-def signature_of(design: FunctionDesign) -> dict:
+def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> dict:
+    """The ports of ``design``'s Component; ``errors``: the design's error status widths, which
+    a function with checks (its own or its callees') has outputs of."""
     fn = design.hw.fn
     members = {"start": In(1), "busy": Out(1), "done": Out(1)}
+    if errors is not None and design.has_checks:
+        members["error"] = Out(errors.code_width)
+        members["error_data"] = Out(errors.data_width)
 
     def interfaces(base, buffer):
         layout = Layout.of(buffer)
@@ -74,6 +86,19 @@ def signature_of(design: FunctionDesign) -> dict:
         else:
             members[f"out_{k}"] = Out(shape_of(t))
     return members
+
+
+def _check_extent(plan) -> tuple:
+    """The highest rank and the highest pipeline stage of the function's checks."""
+    ranks, stages = [0], [0]
+    for region in plan.blocks + plan.pipelines:
+        ii = region.schedule.ii if hasattr(region, "schedule") else None
+        for n in region.dfg.nodes:
+            if n.kind == "check":
+                ranks.append(n.attrs["rank"])
+                if ii is not None:
+                    stages.append(n.cycle // ii)
+    return max(ranks), max(stages)
 
 
 class _Registers(dict):
@@ -108,9 +133,10 @@ class _Storage(dict):
 
 
 class _Context:
-    def __init__(self, m, state, model, regs, storage, dsp_cells):
+    def __init__(self, m, state, model, regs, storage, dsp_cells, errors):
         self.m, self.state, self.model, self.dsp_cells = m, state, model, dsp_cells
         self.regs, self.storage = regs, storage
+        self.errors = errors        # the ErrorRecorder, when the function has checks
         self.actions = Actions()
 
 
@@ -122,9 +148,11 @@ class KernelComponent(wiring.Component):
     with the models in ``sim/models``. ``None``: the platform decides at elaboration, as
     Amaranth's own library does (DSP cells on an ECP5 platform, ``*`` without a platform)."""
 
-    def __init__(self, design: FunctionDesign, model, dsp_cells: bool | None = False):
+    def __init__(self, design: FunctionDesign, model, dsp_cells: bool | None = False,
+                 errors: ErrorLayout | None = None):
         self.design, self.model, self.dsp_cells = design, model, dsp_cells
-        super().__init__(signature_of(design))
+        self.errors = errors
+        super().__init__(signature_of(design, errors))
 
     def elaborate(self, platform):
         dsp_cells = self.dsp_cells
@@ -134,13 +162,17 @@ class KernelComponent(wiring.Component):
         fn, plan = design.hw.fn, design.plan
         m = Module()
         state = Signal(range(max(2, len(plan.state_names))), name="fsm_state")
+        errors = None
+        if self.errors is not None and design.has_checks:
+            errors = ErrorRecorder(m, self.errors, *_check_extent(plan))
+            m.d.comb += [self.error.eq(errors.code), self.error_data.eq(errors.data)]
         ctx = _Context(m, state, self.model, _Registers(counter_ranges(design.hw.body)), None,
-                       dsp_cells)
+                       dsp_cells, errors)
         ctx.storage = _Storage(self, design, m)
 
         callees = {}
         for name, callee_design in design.callees.items():
-            callees[name] = KernelComponent(callee_design, self.model, dsp_cells)
+            callees[name] = KernelComponent(callee_design, self.model, dsp_cells, self.errors)
             m.submodules[name] = callees[name]
 
         datapaths = {}
@@ -159,12 +191,14 @@ class KernelComponent(wiring.Component):
         def finish(m):
             m.d.sync += [state.eq(0), done.eq(1)]
 
-        controller = Controller(ctx, datapaths, callees)
+        controller = Controller(ctx, datapaths, callees, finish)
         body_entry = controller.seq(plan.body, finish)
         params = [p for p in fn.params if isinstance(p, ir.Var)]
 
         def idle(m):
             with m.If(self.start):
+                if errors is not None:
+                    errors.clear(m)
                 for p in params:
                     m.d.sync += ctx.regs[p].eq(getattr(self, f"in_{p.name}"))
                 body_entry(m)
@@ -175,6 +209,8 @@ class KernelComponent(wiring.Component):
                 with m.Case(s):
                     for emit in ctx.actions.by_state[s]:
                         emit(m)
+        if errors is not None:
+            errors.emit()
         m.d.comb += [self.busy.eq(state != 0), self.done.eq(done)]
         for k, var in design.hw.result_vars.items():
             m.d.comb += getattr(self, f"out_{k}").eq(ctx.regs[var])

@@ -17,10 +17,25 @@ from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
 
 class Controller:
-    def __init__(self, ctx, datapaths: dict, callees: dict):
+    def __init__(self, ctx, datapaths: dict, callees: dict, finish):
         self.ctx = ctx
         self.datapaths = datapaths        # id(Block) -> BlockDatapath
         self.callees = callees            # callee name -> component instance
+        self.finish = finish              # the function's end: back to idle, done pulses
+
+    def unless_error(self, dfg, k):
+        """``k``, or the function's end when a run-time check of ``dfg`` (error_status.py) has
+        failed: a region with checks ends before the function stops."""
+        if not any(n.kind == "check" for n in dfg.nodes):
+            return k
+        errors = self.ctx.errors
+
+        def decide(m: Module):
+            with m.If(errors.pending):
+                self.finish(m)
+            with m.Else():
+                k(m)
+        return decide
 
     def goto(self, state: int):
         def enter(m: Module):
@@ -43,7 +58,7 @@ class Controller:
         states = list(block.states())
         for here, after in zip(states, states[1:]):
             self.at(here, self.goto(after))
-        self.at(states[-1], terminal or k)
+        self.at(states[-1], self.unless_error(block.dfg, terminal or k))
         return self.goto(states[0])
 
     def branch(self, block: Block, then_k, else_k):
@@ -102,7 +117,9 @@ class Controller:
         return self.branch(loop.head, lambda m: body_entry[0](m), k)
 
     def r_Pipeline(self, pipe, k):
-        enter = emit_pipeline(self.ctx, pipe, self.datapaths[id(pipe)], k)
+        checked = any(n.kind == "check" for n in pipe.dfg.nodes)
+        enter = emit_pipeline(self.ctx, pipe, self.datapaths[id(pipe)],
+                              self.unless_error(pipe.dfg, k), self.ctx.errors if checked else None)
         if pipe.head is None:
             return enter
         return self.branch(pipe.head, enter, k)
@@ -140,13 +157,23 @@ class Controller:
             else:
                 scalar_targets.append((ctx.regs[target], getattr(callee, f"out_{index}")))
 
+        def finished(m: Module):
+            for reg, port in scalar_targets:
+                m.d.sync += reg.eq(port)
+            k(m)
+
         def wait(m: Module):
             for iface, buffer, writes in bindings:
                 ctx.storage[buffer].bind(m, iface, writes)
             with m.If(callee.done):
-                for reg, port in scalar_targets:
-                    m.d.sync += reg.eq(port)
-                k(m)
+                if callee.design.has_checks:   # the callee stopped on an error: stop too
+                    with m.If(callee.error != 0):
+                        ctx.errors.adopt(m, callee.error, callee.error_data)
+                        self.finish(m)
+                    with m.Else():
+                        finished(m)
+                else:
+                    finished(m)
         self.at(call.wait_state, wait)
         return entry
 

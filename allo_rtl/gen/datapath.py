@@ -51,6 +51,14 @@ class BlockDatapath:
     def state(self, cycle: int) -> int:
         return self.first + cycle
 
+    def running(self, cycle: int):
+        """High in the block's ``cycle``."""
+        return self.ctx.state == self.state(cycle)
+
+    def stage(self, cycle: int):
+        """The pipeline stage of ``cycle`` (None: not a pipeline)."""
+        return None
+
     def when(self, cycle: int, emit) -> None:
         """Emit ``emit(m)`` under the condition of the block's ``cycle``."""
         self.ctx.actions.at(self.state(cycle), emit)
@@ -171,6 +179,12 @@ class BlockDatapath:
         reg = self.ctx.regs[n.attrs["var"]]
         value = self.value(n.operands[0], n.cycle)
         self.when(n.cycle, lambda m, r=reg, v=value: self.guarded_sync(m, r.eq(v)))
+        return None
+
+    def n_check(self, n):
+        fails, *values = (self.value(o, n.cycle) for o in n.operands)
+        self.ctx.errors.check(self.running(n.cycle), fails, values, n.attrs["site"],
+                              n.attrs["rank"], self.stage(n.cycle))
         return None
 
     def n_branch(self, n):

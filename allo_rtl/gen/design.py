@@ -9,6 +9,10 @@ Ports of the top-level Component (DESIGN.md, hardware conventions), all in the `
   number of clock edges from the one that samples ``start`` to the one that samples ``done``.
 * ``in_<name>`` (in): a scalar argument, the raw two's-complement bits of its value.
 * ``out_<k>`` (out): the k-th result, when it is a scalar.
+* ``error`` and ``error_data`` (out), when the design has run-time checks (``gen/checks.py``):
+  valid with ``done``; ``error`` is 0 after a run without error, else the code of the failed
+  check (``DesignInfo.checks[code - 1]``), whose ``decode(error_data)`` gives the values its
+  error message names. A run that fails stops early, and the failed store writes nothing.
 * ``mem_<name>`` (out, ``MemorySignature``): an array argument ``<name>`` or an array result
   (``<name>`` is then ``result<k>``). Members ``addr``, ``ren``, ``wen``, ``wdata`` (out) and
   ``rdata`` (in): one access per cycle, row-major addresses, read data valid in the cycle after
@@ -184,3 +188,14 @@ class DesignInfo:
     arrays: list = field(default_factory=list)          # ArrayPort: array args, then results
     probes: list = field(default_factory=list)          # StateProbe, top first
     predicted_cycles: int | None = None                 # static latency, when known
+    # run-time checks (gen/checks.py): checks[code - 1] is the check of error code ``code``;
+    # error_layout gives the widths of the ``error`` and ``error_data`` outputs (None: none)
+    checks: list = field(default_factory=list)
+    error_layout: object = None
+
+    def status_outputs(self) -> list:
+        """``(port, width)`` of the error status outputs, read with the scalar results."""
+        if self.error_layout is None:
+            return []
+        return [("error", self.error_layout.code_width),
+                ("error_data", self.error_layout.data_width)]

@@ -13,8 +13,9 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from ..types import Float
+from ..types import Float, Index
 from .balance import balance_sums
+from .checks import CheckingBuilder
 from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank,
                     distinct_words, dynamic_bank, float_constant_raw, fold_integer, same_word,
                     signed_digits)
@@ -22,13 +23,11 @@ from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank
 _SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
 
 
-class BlockBuilder:
-    """Builds the Dfg of one block from IR statements.
+class BlockBuilder(CheckingBuilder):
+    """Builds the Dfg of one block from IR statements, with the run-time checks of
+    ``checks`` (a ``checks.CheckContext``; None: no checks)."""
 
-    ``memories`` maps a Buffer to the memory that holds it (anything hashable with
-    ``.name``), ``callsite`` gives the call handle of a CallStmt."""
-
-    def __init__(self, loc=None):
+    def __init__(self, loc=None, checks=None):
         self.nodes: list = []
         self.values: dict = {}          # Var -> Node: the value each assigned variable has now
         self.var_nodes: dict = {}       # Var -> its ``var`` node
@@ -39,6 +38,7 @@ class BlockBuilder:
         # arrays in registers: a store may share a cycle with an earlier load of its word
         self.registers = lambda buffer: False
         self.counter_ranges: dict = {}  # Var of a loop with constant bounds -> (lowest, highest)
+        self.init_checks(checks)
 
     # -- nodes ------------------------------------------------------------------------------
     def node(self, kind, type_, operands, loc, op="", cse=True, **attrs) -> Node:
@@ -90,7 +90,13 @@ class BlockBuilder:
         return self.load(e.buffer, e.indices, e.buffer.elem, e.loc)
 
     def load(self, buffer, indices, type_, loc) -> Node:
-        addr, bank = self.address(buffer, indices, loc)
+        address = self.address(buffer, indices, loc)
+        return self.load_at(buffer, address, type_, loc)
+
+    def load_at(self, buffer, address, type_, loc) -> Node:
+        if address is None:   # out of bounds whenever it runs: its check fails instead
+            return self.const(0, type_, loc)
+        addr, bank, _ = address
         forwarded = self.stored_value(buffer, addr, bank)
         if forwarded is not None:
             return forwarded
@@ -101,6 +107,10 @@ class BlockBuilder:
 
     def e_BinOp(self, e):
         a, b = self.expr(e.lhs), self.expr(e.rhs)
+        if e.op in ("div", "floordiv", "mod"):
+            self.nonzero_divisor(b, "modulo" if e.op == "mod" else "division", e.loc)
+        elif e.op in ("shl", "shr"):
+            self.valid_shift(a, b, e.op == "shl" and isinstance(e.type, Index), e.loc)
         if e.op == "mul":
             if a.kind == "const":
                 a, b = b, a
@@ -118,18 +128,27 @@ class BlockBuilder:
         return self.node("op", e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
 
     def e_BoolOp(self, e):
-        values = [self.expr(v) for v in e.values]
-        out = values[0]
-        for v in values[1:]:
-            out = self.node("op", BOOL, [out, v], e.loc, op="bool_" + e.op)
+        out = self.expr(e.values[0])
+        for v in e.values[1:]:   # evaluated only while the outcome is open (lazily)
+            self.lazy.append(out if e.op == "and" else self.node("op", BOOL, [out], e.loc, op="not"))
+            value = self.expr(v)
+            self.lazy.pop()
+            out = self.node("op", BOOL, [out, value], e.loc, op="bool_" + e.op)
         return out
 
     def e_Not(self, e):
         return self.node("op", BOOL, [self.expr(e.operand)], e.loc, op="not")
 
     def e_Select(self, e):
-        return self.select(self.expr(e.cond), self.expr(e.true_value),
-                           self.expr(e.false_value), e.type, e.loc)
+        c = self.expr(e.cond)
+        if c.kind == "const":
+            return self.expr(e.true_value if c.attrs["value"] else e.false_value)
+        self.lazy.append(c)       # each value is evaluated only when chosen
+        x = self.expr(e.true_value)
+        self.lazy[-1] = self.node("op", BOOL, [c], e.loc, op="not")
+        y = self.expr(e.false_value)
+        self.lazy.pop()
+        return self.select(c, x, y, e.type, e.loc)
 
     def select(self, c, x, y, type_, loc):
         if x is y:
@@ -158,6 +177,7 @@ class BlockBuilder:
 
     def e_BitRead(self, e):
         a, lo = self.expr(e.operand), self.expr(e.lo)
+        self.valid_bit_index(lo, e.width, e.operand.type.bits, e.loc)
         return self.node("op", e.type, [a, lo], e.loc, op="bitread", width=e.width)
 
     def e_Reverse(self, e):
@@ -165,16 +185,22 @@ class BlockBuilder:
 
     # -- addresses and memory order ----------------------------------------------------------
     def address(self, buffer: ir.Buffer, indices: list, loc):
-        """``(word, bank)`` of ``buffer[indices]``: the row-major word address inside its bank
-        and the bank, an int when it is known at compile time, else a node (``ir/layout.py``)."""
+        """``(word, bank, in bounds)`` of ``buffer[indices]``: the row-major word address inside
+        its bank, the bank (an int when it is known at compile time, else a node:
+        ``ir/layout.py``) and the condition that the indices are in bounds (None: proven).
+        None when they never are (the access's check then fails whenever it runs)."""
         layout = Layout.of(buffer)
+        nodes = [self.expr(index) for index in indices]
+        ok = self.in_bounds(buffer, nodes, loc)
+        if ok is not None and ok.kind == "const":
+            return None
         words, banks = [], []
-        for d, index in enumerate(indices):
-            word, bank = self.split_index(layout, d, self.expr(index), loc)
+        for d, index in enumerate(nodes):
+            word, bank = self.split_index(layout, d, index, loc)
             words.append(word)
             banks.append(bank)
         return (self.row_major(words, layout.bank_shape, loc),
-                self.row_major(banks, layout.bank_grid, loc, constant_ok=True))
+                self.row_major(banks, layout.bank_grid, loc, constant_ok=True), ok)
 
     def row_major(self, parts: list, extents: tuple, loc, constant_ok=False):
         if constant_ok and all(isinstance(p, int) for p in parts):
@@ -279,14 +305,6 @@ class BlockBuilder:
         previous.append(access)
 
     # -- statements --------------------------------------------------------------------------
-    def predicate(self, loc) -> Node | None:
-        if not self.preds:
-            return None
-        out = self.preds[0]
-        for p in self.preds[1:]:
-            out = self.node("op", BOOL, [out, p], loc, op="bool_and")
-        return out
-
     def statements(self, stmts: list) -> None:
         for stmt in stmts:
             self.statement(stmt)
@@ -295,8 +313,9 @@ class BlockBuilder:
         if isinstance(stmt, ir.Assign):
             self.values[stmt.var] = self.expr(stmt.value)
         elif isinstance(stmt, ir.Store):
-            self.store(stmt.buffer, self.address(stmt.buffer, stmt.indices, stmt.loc),
-                       self.expr(stmt.value), stmt.loc)
+            value = self.expr(stmt.value)   # before the indices, as the interpreter does
+            self.store(stmt.buffer, self.address(stmt.buffer, stmt.indices, stmt.loc), value,
+                       stmt.loc)
         elif isinstance(stmt, ir.BitStore):
             self.bit_store(stmt)
         elif isinstance(stmt, ir.If):
@@ -304,9 +323,13 @@ class BlockBuilder:
         else:
             raise AssertionError(f"not a block statement: {stmt!r}")
 
-    def store(self, buffer, address: tuple, value: Node, loc) -> None:
-        addr, bank = address
-        pred = self.predicate(loc)
+    def store(self, buffer, address, value: Node, loc) -> None:
+        if address is None:   # out of bounds whenever it runs: its check fails instead
+            return
+        addr, bank, in_bounds = address
+        pred = self.guard(loc)
+        if in_bounds is not None and self.checks.enabled:   # a failing store writes nothing
+            pred = in_bounds if pred is None else self.all_of([pred, in_bounds], loc)
         operands = [addr, value] + dynamic_bank(bank) + ([pred] if pred is not None else [])
         if pred is None:
             self.drop_overwritten_store(buffer, addr, bank)
@@ -316,18 +339,20 @@ class BlockBuilder:
         self.order_access(node)
 
     def bit_store(self, stmt: ir.BitStore) -> None:
-        lo, value = self.expr(stmt.lo), self.expr(stmt.value)
+        # the interpreter's order: the value, the low bit, then the element's indices
+        value, lo = self.expr(stmt.value), self.expr(stmt.lo)
         target = stmt.target
+        self.valid_bit_index(lo, stmt.width, target.type.bits, stmt.loc)
         if isinstance(target, ir.VarRef):
             old = self.read(target.var, stmt.loc)
             self.values[target.var] = self.node("op", target.type, [old, lo, value], stmt.loc,
                                                 op="bitinsert", width=stmt.width)
             return
-        old = self.load(target.buffer, target.indices, target.type, stmt.loc)
+        address = self.address(target.buffer, target.indices, target.loc)
+        old = self.load_at(target.buffer, address, target.type, stmt.loc)
         new = self.node("op", target.type, [old, lo, value], stmt.loc, op="bitinsert",
                         width=stmt.width)
-        self.store(target.buffer, self.address(target.buffer, target.indices, stmt.loc), new,
-                   stmt.loc)
+        self.store(target.buffer, address, new, stmt.loc)
 
     def if_else(self, stmt: ir.If) -> None:
         cond = self.expr(stmt.cond)

@@ -9,6 +9,7 @@ from ..ir.layout import Layout
 from ..types import ArrayType
 from .component import FunctionDesign, KernelComponent, written_in
 from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
+from .error_status import number_checks
 from .memories import StoragePlan, bank_members
 from .normalize import normalize
 from .regions import latency, make_plan
@@ -19,11 +20,15 @@ class GeneratedDesign:
     """A planned design: ``component`` (built on first use), ``info``, ``verilog()``, and the
     static latency of the top (``predicted_cycles``) and of every function (``latency``)."""
 
-    def __init__(self, top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0):
+    def __init__(self, top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0,
+                 checks: bool = True):
         self.top = top
         self.model = timing_model(family, clock_mhz)
+        self.checks_enabled = checks
         self.designs: dict = {}
         self.top_design = self._design(top)
+        # every run-time check kept, numbered by its error code (error_status.py)
+        self.checks, self.error_layout = number_checks(self.designs.values())
         self.predicted_cycles = self.latency(top.name, [])
         self.info = self._info()
 
@@ -38,7 +43,8 @@ class GeneratedDesign:
         for k, buf in hw.result_buffers.items():
             external[id(buf)] = f"mem_result{k}"
         storage = StoragePlan(external, hw.body)
-        plan = make_plan(hw, self.model, storage.kind, self._callee_latency)
+        plan = make_plan(hw, self.model, storage.kind, self._callee_latency,
+                         self.checks_enabled, fn is self.top)
         design = FunctionDesign(hw, plan, external, callees, storage)
         self.designs[fn.name] = design
         return design
@@ -56,7 +62,8 @@ class GeneratedDesign:
     # -- the interface -----------------------------------------------------------------------
     def _info(self) -> DesignInfo:
         fn = self.top
-        info = DesignInfo(fn.name, predicted_cycles=self.predicted_cycles)
+        info = DesignInfo(fn.name, predicted_cycles=self.predicted_cycles, checks=self.checks,
+                          error_layout=self.error_layout)
         written = self.top_design.written
         for k, p in enumerate(self.top_design.hw.params):
             if isinstance(p, ir.Buffer):
@@ -86,17 +93,18 @@ class GeneratedDesign:
         multipliers are the family's DSP cells when it is elaborated for a platform of that
         family (an amaranth-boards ECP5 board), and ``*`` otherwise, so that Amaranth's
         simulator, which cannot run vendor cells, runs it too."""
-        return KernelComponent(self.top_design, self.model, None if self.dsp_cells else False)
+        return KernelComponent(self.top_design, self.model, None if self.dsp_cells else False,
+                               self.error_layout)
 
     @cached_property
     def synthesis_component(self) -> KernelComponent:
         """The hardware as synthesis should see it, vendor cells included (``verilog()``)."""
-        return KernelComponent(self.top_design, self.model, self.dsp_cells)
+        return KernelComponent(self.top_design, self.model, self.dsp_cells, self.error_layout)
 
     @cached_property
     def portable_component(self) -> KernelComponent:
         """The same hardware, cycle for cycle, with no vendor cells: for Amaranth's simulator."""
-        return KernelComponent(self.top_design, self.model, dsp_cells=False)
+        return KernelComponent(self.top_design, self.model, False, self.error_layout)
 
     def verilog(self) -> str:
         from amaranth.back import verilog
@@ -131,5 +139,6 @@ def _probes(design: FunctionDesign, path: tuple) -> list:
     return out
 
 
-def generate(top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0) -> GeneratedDesign:
-    return GeneratedDesign(top, family, clock_mhz)
+def generate(top: ir.Function, family: str = "ecp5", clock_mhz: float = 100.0,
+             checks: bool = True) -> GeneratedDesign:
+    return GeneratedDesign(top, family, clock_mhz, checks)

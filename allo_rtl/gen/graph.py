@@ -3,8 +3,9 @@
 
 Node kinds: ``const``, ``var``, ``op`` (combinational; ``op`` names the IR operation),
 ``mul`` (a registered multiplier), ``div`` (a sequential divider: ``div``, ``floordiv``, ``mod``),
-``load``, ``store``, ``write``, and a block's terminal: ``branch`` (a condition the controller
-tests in the block's last cycle) or ``call`` (the start of a kernel call).
+``load``, ``store``, ``write``, ``check`` (a run-time check: ``checks.py``), and a block's
+terminal: ``branch`` (a condition the controller tests in the block's last cycle) or ``call``
+(the start of a kernel call).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..types import Index, Int, UInt
 
 BOOL = UInt(1)
 INDEX = Index()
-SINK_KINDS = ("store", "write", "branch", "call")
+SINK_KINDS = ("store", "write", "branch", "call", "check")
 
 @dataclass(eq=False)
 class Node:

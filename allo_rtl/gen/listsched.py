@@ -146,7 +146,7 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
                     n.ready, n.arrival = cycle + 1, model.mem_out
                 else:   # a register: read through a multiplexer in the same cycle
                     n.ready, n.arrival = cycle, t_in + model.logic()
-            elif n.kind == "store":
+            elif n.kind in ("store", "check"):
                 n.ready = cycle
             else:   # mul, div: registered results
                 n.ready = cycle + latency_of(n)

@@ -42,6 +42,12 @@ class PipelineDatapath(BlockDatapath):
         self.loop_vars = {loop.var for loop in pipe.loops}
         self.chains: dict = {}
 
+    def running(self, cycle: int):
+        return (self.ctx.state == self.first) & self.control.active(cycle)
+
+    def stage(self, cycle: int):
+        return cycle // self.ii
+
     def when(self, cycle: int, emit) -> None:
         active = self.control.active(cycle)
 
@@ -96,10 +102,12 @@ class PipelineDatapath(BlockDatapath):
         self.chains[id(n)] = chain
 
 
-def emit_pipeline(ctx, pipe, path: PipelineDatapath, k):
+def emit_pipeline(ctx, pipe, path: PipelineDatapath, k, errors=None):
     """The pipeline's control in its state; returns the continuation that enters it.
 
-    ``k`` is what follows the pipeline (emitted in its last cycle)."""
+    ``k`` is what follows the pipeline (emitted in its last cycle). ``errors``: the function's
+    ErrorRecorder when the pipeline has run-time checks: once one fails, no iteration is
+    issued any more, and the pipeline ends when the ones in flight are done."""
     control = path.control
     ii, stages = control.ii, control.stages
     loops = pipe.loops
@@ -115,6 +123,8 @@ def emit_pipeline(ctx, pipe, path: PipelineDatapath, k):
     last_issue = at_last[0]
     for flag in at_last[1:]:
         last_issue = last_issue & flag
+    if errors is not None:
+        last_issue = last_issue | errors.pending
     end_phase = control.at_phase(pipe.schedule.length - 1)
     earlier = control.valid[:stages - 1] if stages > 1 else None
     if stages > 1:
@@ -129,6 +139,8 @@ def emit_pipeline(ctx, pipe, path: PipelineDatapath, k):
             with m.Else():
                 m.d.sync += control.phase.eq(control.phase + 1)
         with m.If(control.at_phase(ii - 1)):
+            if errors is not None:
+                errors.advance(m)
             issuing = control.valid[0] & ~last_issue
             m.d.sync += control.valid.eq((control.valid << 1) | issuing)
             with m.If(control.valid[0]):

@@ -16,6 +16,7 @@ from ..errors import UnsupportedError
 
 from ..ir import nodes as ir
 from ..types import Index
+from .checks import CheckContext, index_ranges
 from .dfg import BlockBuilder
 from .graph import BOOL, Dfg
 from .listsched import PortModel, schedule_block
@@ -113,6 +114,7 @@ class Plan:
     blocks: list = field(default_factory=list)
     loops: list = field(default_factory=list)       # every Loop, outermost first
     pipelines: list = field(default_factory=list)   # every Pipeline
+    checks: list = field(default_factory=list)      # every checks.CheckSite kept, in rank order
 
 
 def is_straight_line(stmt) -> bool:
@@ -124,13 +126,19 @@ def is_straight_line(stmt) -> bool:
 
 
 class Planner:
-    def __init__(self, hw, model, storage_kind, callee_latency):
+    def __init__(self, hw, model, storage_kind, callee_latency, checks: bool, top: bool):
         self.hw, self.model = hw, model
         self.storage_kind = storage_kind          # buffer -> a kind of memories.StoragePlan
         self.callee_latency = callee_latency      # (function, env) -> int | None
         self.plan = Plan(hw, Seq([]))
         self.fresh = 0
         self.counter_ranges = counter_ranges(hw.body)
+        self.checks = checks                      # whether to make run-time checks
+        self.index_ranges = index_ranges(hw.body, self.counter_ranges)
+        # how deep inside regions that may not run (branches, while bodies, loops whose trip
+        # count data decide) the statements being planned are; -1 everywhere in a callee,
+        # which may be called conditionally
+        self.conditional = 0 if top else -1
 
     # -- states ----------------------------------------------------------------------------------
     def states(self, n: int, describe) -> int:
@@ -139,7 +147,9 @@ class Planner:
         return first
 
     def builder(self, loc) -> BlockBuilder:
-        builder = BlockBuilder(loc)
+        builder = BlockBuilder(loc, CheckContext(self.checks, self.index_ranges,
+                                                 self.conditional == 0, self.hw.name,
+                                                 self.plan.checks))
         builder.registers = lambda buffer: self.storage_kind(buffer) in IN_REGISTERS
         builder.counter_ranges = self.counter_ranges
         return builder
@@ -200,12 +210,13 @@ class Planner:
             builder = self.builder(stmt.loc)
             builder.branch(stmt.cond)
             cond = self.block(builder, stmt.loc, "while condition")
-            return WhileLoop(stmt, cond, self.seq(stmt.body))
+            return WhileLoop(stmt, cond, self.conditionally(self.seq, stmt.body))
         if isinstance(stmt, ir.If):
             builder = self.builder(stmt.loc)
             builder.branch(stmt.cond)
             cond = self.block(builder, stmt.loc, "if condition")
-            then, orelse = self.seq(stmt.then_body), self.seq(stmt.else_body)
+            then = self.conditionally(self.seq, stmt.then_body)
+            orelse = self.conditionally(self.seq, stmt.else_body)
             self.pad(then, orelse)
             return Branch(stmt, cond, then, orelse)
         if isinstance(stmt, ir.CallStmt):
@@ -234,10 +245,18 @@ class Planner:
             head, bound = self.bounds_head(stmt)
             loop = Loop(stmt, None, head, None, bound)
             self.plan.loops.append(loop)
-            loop.body = self.seq(stmt.body)
+            loop.body = self.conditionally(self.seq, stmt.body)
         if not loop.body.items:   # an empty body still takes a cycle per iteration
             loop.body = Seq([self.block(self.builder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
         return loop
+
+    def conditionally(self, plan, *args):
+        """``plan(*args)`` for statements that may not run when the code around them does."""
+        self.conditional += 1
+        try:
+            return plan(*args)
+        finally:
+            self.conditional -= 1
 
     def bounds_head(self, stmt: ir.For) -> tuple:
         """The block that evaluates a loop's bounds once (the counter's first value and a
@@ -265,6 +284,8 @@ class Planner:
                  for l in loops]
         head, bound = self.bounds_head(inner) if trips[-1] is None else (None, None)
         builder = self.builder(inner.loc)
+        if trips[-1] is None:
+            builder.checks.unconditional = False
         builder.statements(inner.body)
         dfg = builder.finish()
         # a variable each iteration sets before using, and nothing reads after the loop, needs
@@ -354,8 +375,11 @@ def counter_ranges(body: list) -> dict:
     return out
 
 
-def make_plan(hw, model, storage_kind, callee_latency) -> Plan:
-    planner = Planner(hw, model, storage_kind, callee_latency)
+def make_plan(hw, model, storage_kind, callee_latency, checks: bool = True,
+              top: bool = True) -> Plan:
+    """The plan of function ``hw``; ``checks``: make run-time checks (``checks.py``); ``top``:
+    the design's top function, whose body runs on every run of the design."""
+    planner = Planner(hw, model, storage_kind, callee_latency, checks, top)
     planner.plan.body = planner.seq(hw.body)
     return planner.plan
 

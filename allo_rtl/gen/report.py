@@ -5,7 +5,8 @@ achieved initiation interval (II), what limits it (a memory port of an array ban
 a recurrence with its source line) and the pipeline depth; loops flattened into a pipeline
 around it say so. Per function: controller states, static latency, units, memory banks and
 register arrays; for the design: the predicted cycle count (equal to the simulated one whenever
-it is known) and, on request, ECP5 resources after synthesis.
+it is known), the run-time checks kept (gen/checks.py) and, on request, ECP5 resources after
+synthesis.
 """
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ class Report:
     functions: list = field(default_factory=list)
     loops: list = field(default_factory=list)
     resources: object = None       # boards.synth.SynthResult when asked for
+    checks: list = field(default_factory=list)   # gen.checks.CheckSite kept, by error code
+    checks_enabled: bool = True    # False: built with checks=False
 
     @property
     def ideal_cycles(self) -> int | None:
@@ -100,6 +103,14 @@ class Report:
                          f"{f.multipliers} multipliers, {f.dividers} dividers")
             lines.append(f"    memory banks (banks x words x bits): {arrays(f.memories)}; "
                          f"interfaces: {arrays(f.interfaces)}; register arrays: {regs}")
+        if not self.checks_enabled:
+            lines.append("  run-time checks: off (checks=False): an out-of-bounds index, a "
+                         "division by zero or a bad shift gives undefined results")
+        else:
+            lines.append(f"  run-time checks: {len(self.checks)} kept (the rest proven needless)"
+                         + ("; a failed one stops the design with its code on the error output"
+                            if self.checks else ""))
+            lines += [f"    error {site.code}: {site.describe()}" for site in self.checks]
         if self.resources is not None:
             from ..boards.synth import resource_summary
             lines.append(f"  resources (yosys synth_ecp5): {resource_summary(self.resources)}")
@@ -139,7 +150,8 @@ def _loop_rows(name: str, region, depth: int, callee_latency) -> list:
 def make_report(design) -> Report:
     """The report of a ``GeneratedDesign``."""
     model = design.model
-    report = Report(design.top.name, model.clock_mhz, model.family, design.predicted_cycles)
+    report = Report(design.top.name, model.clock_mhz, model.family, design.predicted_cycles,
+                    checks=list(design.checks), checks_enabled=design.checks_enabled)
     callee_latency = design._callee_latency
     for name, fdesign in design.designs.items():
         plan = fdesign.plan

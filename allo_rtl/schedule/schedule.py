@@ -15,7 +15,7 @@ from .memory import MemoryPrimitives
 
 INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
 RTL_TARGETS = ("rtl", "verilog", "amaranth")
-HARDWARE_OPTIONS = ("family", "clock_mhz")
+HARDWARE_OPTIONS = ("family", "clock_mhz", "checks")
 SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
 LATER_PRIMITIVES = ("to", "dataflow")   # streams and dataflow regions come with issue 6
 
@@ -256,7 +256,10 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
           "verilator"|"icarus"|"amaranth"``, ``waves=``, ``cycle_limit=``) and sets ``.cycles``;
         * ``"verilog"``: the Verilog text; ``"amaranth"``: the top-level ``wiring.Component``.
 
-        Hardware targets take ``family="ecp5"|"ice40"|"generic"`` and ``clock_mhz=`` (100).
+        Hardware targets take ``family="ecp5"|"ice40"|"generic"``, ``clock_mhz=`` (100) and
+        ``checks=`` (True): the run-time checks of indices, divisors, shift amounts and bit
+        indices that intervals cannot prove needless, which stop the design with the
+        interpreter's error (``checks=False`` leaves them out: the report says so).
         For the ECP5 (the default) multipliers are ``MULT18X18D`` DSP cells with their own
         registers; the Verilog simulators run them through the models in ``allo_rtl.sim.models``.
         The ``"amaranth"`` component chooses the DSP cells when elaborated for an ECP5 platform
@@ -285,18 +288,21 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
         from ..sim.module import RtlModule
         return RtlModule(design, **{k: v for k, v in options.items() if k in SIMULATION_OPTIONS})
 
-    def _generate(self, family: str = "ecp5", clock_mhz: float = 100.0):
+    def _generate(self, family: str = "ecp5", clock_mhz: float = 100.0, checks: bool = True):
+        if not isinstance(checks, bool):
+            raise ScheduleError(f"build: option 'checks' must be True or False, got {checks!r}",
+                                caller_loc(), "checks=False leaves the run-time checks out")
         from ..gen import generate
-        return generate(self.top, family, clock_mhz)
+        return generate(self.top, family, clock_mhz, checks)
 
     def report(self, resources: bool = False, family: str = "ecp5", clock_mhz: float = 100.0,
-               progress=None):
+               progress=None, checks: bool = True):
         """What the hardware will do: per loop trip count and cycles, per function states,
         latency and units, and the predicted cycle count of the design (``print`` it).
 
         ``resources=True`` also synthesizes the design for the ECP5 with Yosys (takes a while)."""
         from ..gen.report import make_report
-        design = self._generate(family, clock_mhz)
+        design = self._generate(family, clock_mhz, checks)
         report = make_report(design)
         if resources:
             from ..boards.synth import synthesize_ecp5
