@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import float32, int8, int32, int64, uint8, uint32
+from allo_rtl.types import Int, UInt, float32, int1, int8, int32, int64, uint1, uint8, uint32
+from allo_rtl.types import bool as allo_bool
 
 from .helpers_language import build, cmod, tdiv, wrap
 
@@ -291,6 +292,26 @@ def test_int_and_float_conversions():
         a, b, c, d = build(k)(x, i)
         assert (int(a), int(b)) == (math.trunc(x), math.trunc(-x))
         assert (float(c), float(d)) == (float(i), i / 2)
+
+
+@pytest.mark.parametrize("x", [0, 1, 2, 3, -1, -2, 6, 7])
+def test_cast_to_one_bit_types_wraps_like_every_integer_cast(x):
+    """A cast to UInt(1)/bool keeps the low bit, as assignment does (Allo lowers both to
+    arith.trunci); Int(1) keeps it as a signed bit. Only Python's truth tests (if x, not x,
+    the builtin bool(x)) compare with zero. On RTL too, through test_rtl_language."""
+    def k(x: int32) -> (allo_bool, UInt(1), allo_bool, allo_bool, int32, int32, Int(1), allo_bool):
+        r: UInt(1) = x
+        c: int32 = 0
+        if UInt(1)(x):
+            c = 1
+        t: int32 = 0
+        if x:
+            t = 1
+        return UInt(1)(x), r, allo_bool(x), uint1(x + 0), c, t, int1(x), bool(x)
+
+    low = x & 1
+    got = [int(v) for v in build(k)(x)]
+    assert got == [low, low, low, low, low, int(x != 0), -low, int(x != 0)]
 
 
 # == Bits ==

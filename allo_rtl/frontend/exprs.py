@@ -369,11 +369,13 @@ class ExprBuilder:
         if callee is builtins.abs:
             operand = self.value(self.single_arg(node))
             return ir.Abs(rules.abs_type(operand.type), self.loc(node), operand)
-        if callee in (builtins.int, builtins.float, builtins.bool) or isinstance(callee, T.AlloType):
-            target = {builtins.int: rules.INT32, builtins.float: T.float32,
-                      builtins.bool: T.bool}.get(callee, callee)
-            operand = self.value(self.single_arg(node))
-            return self.to_bool(operand) if target == T.bool else self.cast(operand, target)
+        if callee is builtins.bool:  # Python's truth test, like `if x:`; not a cast
+            return self.to_bool(self.value(self.single_arg(node)))
+        if callee in (builtins.int, builtins.float) or isinstance(callee, T.AlloType):
+            # A cast, as on assignment: to UInt(1) (Allo's bool) it keeps the low bit, as
+            # Allo's arith.trunci does, like every integer cast.
+            target = {builtins.int: rules.INT32, builtins.float: T.float32}.get(callee, callee)
+            return self.cast(self.value(self.single_arg(node)), target)
         if callee in (builtins.range, markers.grid, markers.reduction):
             raise self.error(AlloSyntaxError, f"{ast.unparse(node.func)}(...) is only allowed as "
                              "the iterable of a for loop", node, "write: for i in range(N): ...")
