@@ -17,6 +17,7 @@ from ..errors import (AlloSyntaxError, AlloTemplateError, AlloTypeError, Unsuppo
                       caller_loc)
 from ..ir import nodes as ir
 from .consteval import ConstEnv, NotConstant, evaluate
+from .enclosing import Caller, enclosing_names
 from .exprs import LocalKernel
 from .markers import grid, reduction
 from .source import KernelSource
@@ -33,8 +34,9 @@ def _arg_name(value) -> str:
 class KernelRegistry:
     """The kernels of one design: built once per (kernel, template arguments)."""
 
-    def __init__(self, caller_locals: dict | None = None):
-        self.caller_locals = caller_locals or {}
+    def __init__(self, caller: Caller | None = None):
+        self.caller = caller or Caller()
+        self.caller_locals = _annotation_values(self.caller.local_vars())
         self.built: dict = {}
         self.in_progress: list = []
         self.used_names: set = set()
@@ -49,10 +51,14 @@ class KernelRegistry:
             cycle = [name for _, name in self.in_progress[keys.index(key):]] + [callee.__name__]
             raise AlloSyntaxError(f"kernel {callee.__name__!r} calls itself: {' -> '.join(cycle)}",
                                   call_loc, "hardware has no call stack; write the recursion as a loop")
+        def_time_only = set()
         if isinstance(callee, LocalKernel):
             source, env, py_func = callee.source, callee.env, None
         else:
-            source, env, py_func = KernelSource.of_function(callee), ConstEnv.of_function(callee, caller_locals=self.caller_locals), callee
+            source, py_func = KernelSource.of_function(callee), callee
+            enclosing, def_time_only = enclosing_names(callee, source.tree, self.caller)
+            env = ConstEnv.of_function(callee, caller_locals=self.caller_locals,
+                                       enclosing=enclosing)
         params = self.bind_template(source, env, template_args, call_loc)
         name = source.tree.name
         if template_args:
@@ -63,7 +69,8 @@ class KernelRegistry:
         self.used_names.add(unique)
         self.in_progress.append((key, source.tree.name))
         try:
-            builder = FunctionBuilder(source, env.child(params), self, unique, py_func)
+            builder = FunctionBuilder(source, env.child(params), self, unique, py_func,
+                                      def_time_only)
             fn = builder.build()
         finally:
             self.in_progress.pop()
@@ -129,16 +136,19 @@ def _called_functions(stmt):
                 yield sub.func
 
 
-def _caller_locals() -> dict:
-    """Numbers, types and functions among the locals of the user's frame calling customize()."""
-    frame = user_frame()
-    try:
-        if frame is None:
-            return {}
-        return {k: v for k, v in frame.f_locals.items()
-                if isinstance(v, (int, float, T.AlloType)) or inspect.isfunction(v)}
-    finally:
-        del frame
+def _annotation_values(local_vars: dict) -> dict:
+    """The numbers, types and functions among a frame's locals (what Allo takes from them)."""
+    return {k: v for k, v in local_vars.items()
+            if isinstance(v, (int, float, T.AlloType)) or inspect.isfunction(v)}
+
+
+def _caller() -> Caller:
+    """The user's frame calling customize() and those calling it."""
+    frame, frames = user_frame(), []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    return Caller(frames)
 
 
 def parse_kernel(fn, instantiate=None) -> ir.Function:
@@ -152,7 +162,11 @@ def parse_kernel(fn, instantiate=None) -> ir.Function:
                                "not supported yet", caller_loc(),
                                "dataflow regions and streams come in a later release")
     args = tuple(instantiate) if instantiate is not None else ()
-    return KernelRegistry(_caller_locals()).function(fn, args, caller_loc())
+    caller = _caller()
+    try:
+        return KernelRegistry(caller).function(fn, args, caller_loc())
+    finally:
+        caller.close()
 
 
 def template_instance_name(fn: ir.Function, template_args) -> str:

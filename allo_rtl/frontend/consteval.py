@@ -40,16 +40,18 @@ class ConstEnv:
         self.params = dict(params or {})
 
     @classmethod
-    def of_function(cls, fn, params: dict | None = None, caller_locals: dict | None = None):
-        """The environment of Python function ``fn``.
+    def of_function(cls, fn, params: dict | None = None, caller_locals: dict | None = None,
+                    enclosing: dict | None = None):
+        """The environment of Python function ``fn``, as it is now (at customize time).
 
-        Python captures in a closure only the names a function's *code* uses; a name used only
-        in a local annotation (``C: int32[P, R] = 0``) is not captured. Such names are found in
-        the closures of the functions this one's closure reaches (kernels of one factory share
-        its cells), then in the module, then among the caller's locals when customize() was
-        called, which is where Allo looks too."""
+        Its closure's cells first, then ``enclosing``: the names its signature takes from the
+        function defining it, which Python does not capture (see enclosing.py). A name found
+        in neither is looked up in the closures of the functions this one's closure reaches
+        (kernels of one factory share its cells), then among the locals of customize()'s
+        caller, then in the module, which is where Allo looks too."""
         closure = dict(caller_locals or {})
         closure.update(_transitive_closure(fn))
+        closure.update(enclosing or {})
         closure.update(_closure_of(fn))
         return cls(closure, fn.__globals__, params)
 
@@ -133,7 +135,9 @@ def evaluate(node: ast.AST, env: ConstEnv, local_names=frozenset(), annotation=F
     if isinstance(node, ast.BinOp) and type(node.op) in _PY_BINOPS:
         lhs = evaluate(node.left, env, local_names, annotation)
         rhs = evaluate(node.right, env, local_names, annotation)
-        if not all(isinstance(v, (int, float)) for v in (lhs, rhs)):
+        kinds = (type(node.op), {type(lhs), type(rhs)})
+        tuples = kinds in ((ast.Add, {tuple}), (ast.Mult, {tuple, int}))  # -> (int32,) * 4
+        if not tuples and not all(isinstance(v, (int, float)) for v in (lhs, rhs)):
             raise NotConstant(node)
         return _PY_BINOPS[type(node.op)](lhs, rhs)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _PY_UNARY:

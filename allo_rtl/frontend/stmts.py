@@ -12,6 +12,7 @@ from ..floats import rounder
 from ..ir import nodes as ir
 from . import markers
 from .consteval import MISSING, NotConstant, evaluate
+from .enclosing import annotation_names
 from .exprs import _BINOPS, ExprBuilder, LocalKernel, is_kernel_function
 
 _UNSUPPORTED_STMTS = {
@@ -36,11 +37,19 @@ _UNSUPPORTED_STMTS = {
 }
 
 
+def _is_type(value, several=False) -> bool:
+    """Whether ``value`` is a type (or, with ``several``, a tuple of scalar and array types)."""
+    if several and isinstance(value, tuple):
+        return bool(value) and all(isinstance(t, (T.AlloType, T.ArrayType)) for t in value)
+    return isinstance(value, (T.AlloType, T.ArrayType, T.StreamType))
+
+
 class FunctionBuilder(ExprBuilder):
     """Turns one kernel's ``FunctionDef`` into an ``ir.Function``."""
 
-    def __init__(self, source, env, registry, name: str, py_func=None):
+    def __init__(self, source, env, registry, name: str, py_func=None, def_time_only=frozenset()):
         self.source, self.env, self.registry = source, env, registry
+        self.def_time_only = def_time_only  # names only Python's evaluated annotations hold
         self.scope: dict = {}
         self.tree = source.tree
         self.band_counter = 0
@@ -49,7 +58,8 @@ class FunctionBuilder(ExprBuilder):
         self.fn = ir.Function(name, [], [], [], loc, py_func=py_func)
 
     # -- signature ---------------------------------------------------------------------------
-    def resolve_type(self, node, what: str):
+    def resolve_type(self, node, what: str, several=False):
+        """The type annotation ``node`` denotes; with ``several``, a tuple of types is one too."""
         try:
             t = evaluate(node, self.env, frozenset(self.scope), annotation=True)
         except NotConstant as e:
@@ -65,21 +75,18 @@ class FunctionBuilder(ExprBuilder):
             raise self.error(AlloTypeError, e.message, node, e.hint) from None
         except (TypeError, IndexError, KeyError) as e:
             raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r}: {e}", node, "write a type such as int32, Fixed(16, 12) or int32[4, 8]") from None
-        if not isinstance(t, (T.AlloType, T.ArrayType, T.StreamType)):
+        if not _is_type(t, several):
             raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
                              node, "write a type such as int32 or int32[4, 8]")
         return t
 
-    def evaluated_annotation(self, key: str, node):
-        """The annotation Python evaluated when it defined the kernel, else our own evaluation.
-
-        Names used only in parameter annotations are not in the function's closure, so
-        Python's own evaluation is the only place their values survive."""
-        value = getattr(self.fn.py_func, "__annotations__", {}).get(key)
-        if isinstance(value, (T.AlloType, T.ArrayType, T.StreamType)):
-            return value
-        return self.resolve_type(node, "the return type" if key == "return" else
-                                 f"the type of parameter {key!r}")
+    def signature_type(self, node, what: str, evaluated, several=False):
+        """The type of a parameter or the result(s), resolved like the body's annotations: from
+        the source, now. ``evaluated`` is the value Python gave the annotation at ``def``; it is
+        used only when the annotation needs a name whose value only it holds (enclosing.py)."""
+        if _is_type(evaluated, several) and annotation_names(node) & self.def_time_only:
+            return evaluated
+        return self.resolve_type(node, what, several)
 
     def signature(self):
         args = self.tree.args
@@ -89,12 +96,14 @@ class FunctionBuilder(ExprBuilder):
             raise self.error(AlloSyntaxError, "kernel parameters must be plain positional "
                              "parameters without defaults", extra[0],
                              "remove *args, **kwargs, keyword-only markers and default values")
+        evaluated = getattr(self.fn.py_func, "__annotations__", {})
         for a in args.args:
             if a.annotation is None:
                 raise self.error(AlloTypeError, f"parameter {a.arg!r} of kernel "
                                  f"{self.tree.name!r} has no type annotation", a,
                                  f"annotate it, e.g. {a.arg}: int32 or {a.arg}: int32[16]")
-            t = self.evaluated_annotation(a.arg, a.annotation)
+            t = self.signature_type(a.annotation, f"the type of parameter {a.arg!r}",
+                                    evaluated.get(a.arg))
             if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                                and isinstance(t.elem, T.StreamType)):
                 raise self.error(UnsupportedError, "stream parameters come with dataflow "
@@ -106,15 +115,28 @@ class FunctionBuilder(ExprBuilder):
         returns = self.tree.returns
         if returns is None or (isinstance(returns, ast.Constant) and returns.value is None):
             return
-        evaluated = getattr(self.fn.py_func, "__annotations__", {}).get("return")
-        if isinstance(evaluated, tuple) and all(isinstance(t, (T.AlloType, T.ArrayType))
-                                                for t in evaluated):
-            self.fn.result_types.extend(evaluated)
-            return
-        parts = returns.elts if isinstance(returns, ast.Tuple) else [returns]
-        for part in parts:
-            self.fn.result_types.append(self.evaluated_annotation("return", part) if len(parts) == 1
-                                        else self.resolve_type(part, "the return type"))
+        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
+            returns = self.string_annotation(returns)
+        result = evaluated.get("return")
+        if isinstance(returns, ast.Tuple):  # part by part, so that an error points at its part
+            results = result if isinstance(result, tuple) and len(result) == len(returns.elts) \
+                else (None,) * len(returns.elts)
+            for part, value in zip(returns.elts, results):
+                self.fn.result_types.append(self.signature_type(part, "the return type", value))
+        else:  # one type, or a tuple built otherwise: -> (int32,) * 4
+            t = self.signature_type(returns, "the return type", result, several=True)
+            self.fn.result_types.extend(t if isinstance(t, tuple) else [t])
+
+    def string_annotation(self, node: ast.Constant):
+        """The expression in a string annotation (``-> "(T[M], T)"``), located at the string."""
+        try:
+            inner = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            raise self.error(AlloTypeError, f"the return type {node.value!r} is not a type", node,
+                             "write a type such as int32 or int32[4, 8]") from None
+        for sub in ast.walk(inner):
+            ast.copy_location(sub, node)
+        return inner
 
     # -- body --------------------------------------------------------------------------------
     def build(self) -> ir.Function:
