@@ -61,6 +61,13 @@ def make_pair(N):
     return outer
 
 
+def make_string_annotated(N):
+    """N appears only in a string annotation: Python neither evaluates nor captures it."""
+    def k(A: "int32[N]") -> int32:  # <- here
+        return A[0]
+    return k
+
+
 # -- calls ---------------------------------------------------------------------------------------
 def test_call_print():
     def k(x: int32) -> int32:
@@ -154,6 +161,13 @@ def test_factory_pair_error_in_callee():
     with pytest.raises(AlloIndexError) as info:
         allo.customize(make_pair(4))
     check(info, AlloIndexError, "index 4 is out of bounds", "A[N]", where=make_pair)
+
+
+def test_name_only_in_a_string_annotation_of_a_returned_factory():
+    with pytest.raises(AlloNameError) as info:
+        allo.customize(make_string_annotated(4))
+    check(info, AlloNameError, "unknown name 'N'", '"int32[N]"', where=make_string_annotated)
+    assert "string annotations" in info.value.hint
 
 
 def test_error_inside_callee_points_into_callee():

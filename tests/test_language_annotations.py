@@ -10,8 +10,10 @@ runs, else the value the ``def`` gave them (see ``allo_rtl/frontend/enclosing.py
 Expected values come from numpy or from ``wrap`` in ``helpers_language.py``.
 """
 import numpy as np
+import pytest
 
 import allo_rtl as allo
+from allo_rtl.errors import AlloNameError
 from allo_rtl.ir import nodes as ir
 from allo_rtl.types import Fixed, Int, float32, int8, int16, int32
 
@@ -170,3 +172,9 @@ def test_future_annotations_factory_constants_from_the_closure():
     A = np.array([1, 126, -128, 5], dtype=np.int8)
     assert np.array_equal(s.build()(A), (A.astype(np.int64) + np.arange(4)).astype(np.int8))
 
+
+def test_future_annotations_name_only_in_annotations_of_a_returned_factory():
+    with pytest.raises(AlloNameError) as info:
+        allo.customize(future.make_annotation_only(4))
+    assert "unknown name 'N'" in info.value.message
+    assert "from __future__ import annotations" in info.value.hint

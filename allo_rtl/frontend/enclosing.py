@@ -18,6 +18,7 @@ at module level.
 """
 from __future__ import annotations
 
+import __future__
 import ast
 import inspect
 import types as pytypes
@@ -156,3 +157,8 @@ def enclosing_names(fn, tree: ast.FunctionDef, caller: Caller) -> tuple:
         _match(node, evaluated.get(key), local, found)
     return found, local - set(found)
 
+
+def annotations_unevaluated(fn) -> bool:
+    """Whether ``fn``'s module has ``from __future__ import annotations`` (Python keeps its
+    annotations as strings and captures no name they use)."""
+    return bool(fn.__code__.co_flags & __future__.annotations.compiler_flag)

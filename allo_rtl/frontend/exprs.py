@@ -75,10 +75,11 @@ class ExprBuilder:
     def error(self, cls, message, node, hint=None):
         return cls(message, self.loc(node), hint)
 
-    def unknown_name(self, node, name):
+    def unknown_name(self, node, name, otherwise=None):
+        """The error for an unknown ``name``; ``otherwise`` is the hint when no name is close."""
         known = set(self.scope) | self.env.names()
         close = difflib.get_close_matches(name, sorted(known), n=1)
-        hint = (f"did you mean {close[0]!r}?" if close else
+        hint = (f"did you mean {close[0]!r}?" if close else otherwise or
                 "define it in the kernel, pass it as an argument, or make it a constant of the "
                 "enclosing scope")
         return self.error(AlloNameError, f"unknown name {name!r}", node, hint)

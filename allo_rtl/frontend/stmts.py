@@ -12,7 +12,7 @@ from ..floats import rounder
 from ..ir import nodes as ir
 from . import markers
 from .consteval import MISSING, NotConstant, evaluate
-from .enclosing import annotation_names
+from .enclosing import annotation_names, annotations_unevaluated
 from .exprs import _BINOPS, ExprBuilder, LocalKernel, is_kernel_function
 
 _UNSUPPORTED_STMTS = {
@@ -68,7 +68,7 @@ class FunctionBuilder(ExprBuilder):
                                  "when the kernel runs", e.node,
                                  "array shapes must be compile-time constants") from None
             if e.name:
-                raise self.unknown_name(e.node, e.name) from None
+                raise self.unknown_name(e.node, e.name, self.lost_name_hint(node, e.name)) from None
             raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
                              node, "write a type such as int32 or int32[4, 8]") from None
         except AlloTypeError as e:
@@ -79,6 +79,20 @@ class FunctionBuilder(ExprBuilder):
             raise self.error(AlloTypeError, f"{what} {ast.unparse(node)!r} is not a type",
                              node, "write a type such as int32 or int32[4, 8]")
         return t
+
+    def lost_name_hint(self, annotation, name):
+        """Why a nested kernel's annotation may name a variable that no longer has a value:
+        Python never evaluated the annotation, so no closure or ``__annotations__`` holds it."""
+        fn = self.fn.py_func
+        if fn is None or ".<locals>." not in fn.__qualname__:
+            return None
+        in_string = name not in {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
+        if not (in_string or annotations_unevaluated(fn)):
+            return None
+        return ("Python keeps no value of a name used only in string annotations (or under "
+                "`from __future__ import annotations`) once the function defining the kernel "
+                "has returned: use the name in the kernel's code too, or call customize() "
+                "before it returns")
 
     def signature_type(self, node, what: str, evaluated, several=False):
         """The type of a parameter or the result(s), resolved like the body's annotations: from
