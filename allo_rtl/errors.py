@@ -19,8 +19,8 @@ from ._frames import user_frame
 
 __all__ = [
     "SourceLoc", "AlloError", "AlloSyntaxError", "AlloNameError", "AlloTypeError",
-    "AlloIndexError", "AlloTemplateError", "ScheduleError", "AlloRuntimeError",
-    "UnsupportedError", "caller_loc", "index_out_of_bounds", "division_by_zero",
+    "AlloIndexError", "AlloValueError", "AlloTemplateError", "ScheduleError", "AlloRuntimeError",
+    "UnsupportedError", "SimulationError", "caller_loc", "index_out_of_bounds", "division_by_zero",
     "negative_shift", "index_shift_too_large", "bit_index_out_of_range",
 ]
 
@@ -93,6 +93,11 @@ class AlloTypeError(AlloError, TypeError):
 
 class AlloIndexError(AlloError, IndexError):
     """An index that is out of bounds or has the wrong number of dimensions."""
+
+
+class AlloValueError(AlloError, ValueError):
+    """An argument whose value its parameter's type cannot hold exactly: out of range, not an
+    integer, not on a fixed-point type's grid (a value of the right kind but not representable)."""
 
 
 class AlloTemplateError(AlloError):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from allo_rtl import ir
-from allo_rtl.errors import AlloRuntimeError
+from allo_rtl.errors import AlloRuntimeError, AlloValueError
 from allo_rtl.interp import build_interpreter
 from allo_rtl.types import (Fixed, Int, UInt, bfloat16, float16, float32, float64, index,
                             int8, int32, int64, uint8)
@@ -58,11 +58,18 @@ def test_widening_cast_sign_extends():
     assert h(250) == 250
 
 
-def test_scalar_inputs_wrap_into_declared_type():
+def test_scalar_inputs_must_fit_the_declared_type():
+    """Arguments are never wrapped or truncated into the parameter's type (DESIGN, Semantics):
+    integral floats are exact, so they are accepted; the rest is refused."""
     f = scalar_fn([("a", int8)], int32, lambda a: cast(int32, a))
-    assert f(200) == 200 - 256
-    assert f(-129) == 127
-    assert f(2.9) == 2 and f(-2.9) == -2
+    assert [f(127), f(-128), f(2.0), f(np.int64(-5)), f(True)] == [127, -128, 2, -5, 1]
+    for bad, why in [(200, "out of int8's range (-128 to 127)"), (-129, "out of int8's range"),
+                     (2.9, "is not an integer"), (-2.9, "is not an integer"),
+                     (math.nan, "is not finite"), (math.inf, "is not finite")]:
+        with pytest.raises(AlloValueError) as err:
+            f(bad)
+        assert f"argument 'a': expected a scalar int8, got {bad!r}" in err.value.message
+        assert why in err.value.message
 
 
 def test_shl_wraps_and_negative_shift_raises():
@@ -133,12 +140,17 @@ def test_fixed_cast_truncates_toward_minus_infinity_and_wraps(value):
     assert g(value) == raw / 16
 
 
-def test_fixed_inputs_are_floored_and_results_are_floats():
+def test_fixed_inputs_must_be_on_the_grid_and_results_are_floats():
     f = scalar_fn([("a", Fixed(8, 4))], Fixed(8, 4), lambda a: a)
-    assert f(-0.03) == -1 / 16                          # floor(-0.48) = -1
-    assert f(0.99) == 15 / 16
+    assert f(-0.0625) == -1 / 16 and f(0.9375) == 15 / 16 and f(-8.0) == -8.0
+    assert f(Fraction(15, 2)) == 7.5
     assert isinstance(f(1), float) and f(1) == 1.0
-    assert f(8.0) == -8.0                               # wraps
+    for bad, why in [(-0.03, "not a multiple of 2**-4 (the step of Fixed(8, 4))"),
+                     (Fraction(1, 32), "not a multiple of 2**-4"),
+                     (8.0, "out of Fixed(8, 4)'s range (-8.0 to 7.9375)"), (8, "out of")]:
+        with pytest.raises(AlloValueError) as err:
+            f(bad)
+        assert why in err.value.message, err.value
 
 
 def test_fixed_add_mul_div():
@@ -168,11 +180,18 @@ def test_fixed_add_mul_div():
 def test_fixed_array_io():
     q = Fixed(16, 12)
     m = elementwise(q, q, 4, lambda a: a, n_in=1)
-    x = np.array([0.1, -0.1, 7.99, -8.5])
+    x = np.array([0.1, -0.1, 7.99, -8.0])
+    with pytest.raises(AlloValueError) as err:
+        m(x, np.zeros(4))
+    assert "X0[0] = 0.1 is not a multiple of 2**-12" in err.value.message
+    x = np.round(x * 4096) / 4096                       # the caller's explicit conversion
     y = np.zeros(4)
     m(x, y)
-    want = [wrap(math.floor(v * 4096), 16) / 4096 for v in x]
-    assert y.tolist() == want
+    assert y.tolist() == x.tolist()
+    with pytest.raises(AlloValueError) as err:
+        m(np.array([0.0, 0.0, 0.0, -8.5]), y)
+    assert "X0[3] = -8.5 is out of Fixed(16, 12)'s range (-8.0 to 7.999755859375)" in err.value.message
+    assert y.tolist() == x.tolist()                     # nothing written
 
 
 # ---------------------------------------------------------------------------------------------

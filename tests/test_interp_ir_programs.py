@@ -6,6 +6,7 @@ Integer, fixed-point and float arithmetic and bits are in ``test_interp_ir_arith
 Every expected value comes from numpy or from a direct Python computation of the documented
 semantics, never from the interpreter itself. The IR builder is in ``helpers_ir.py``.
 """
+import inspect
 import math
 
 import numpy as np
@@ -75,24 +76,37 @@ def test_static_overrun_is_checked():
 
 
 def test_argument_errors():
+    """Call errors are located at the caller's line; the hint names the parameter and where it
+    is declared (the kernel's source), so that both are shown."""
     A = buf("A", int32[4, 3], at=loc(2, 10))
     n = ir.Var("n", int32, loc(2, 30), "arg")
     m = build_interpreter(function("f", [A, n], [], []))
+
+    def here(err, line):
+        assert err.value.file == __file__ and err.value.line == line, err.value
+
     with pytest.raises(AlloTypeError) as err:
         m(np.zeros((3, 4), np.int32), 1)
+    here(err, inspect.currentframe().f_lineno - 1)
     msg = err.value.message
-    assert "'A'" in msg and "(4, 3)" in msg and "(3, 4)" in msg and err.value.loc == loc(2, 10)
+    assert "'A'" in msg and "(4, 3)" in msg and "(3, 4)" in msg
+    assert f"parameter A: int32[4, 3] is declared at {loc(2, 10)}" in err.value.hint
     with pytest.raises(AlloTypeError) as err:
         m(5, 1)
-    assert "'A'" in err.value.message and err.value.loc == loc(2, 10)
+    here(err, inspect.currentframe().f_lineno - 1)
+    assert "'A'" in err.value.message and "got int" in err.value.message
     with pytest.raises(AlloTypeError) as err:
         m(np.zeros((4, 3), np.int32), np.zeros(2))
-    assert "'n'" in err.value.message and err.value.loc == loc(2, 30)
+    here(err, inspect.currentframe().f_lineno - 1)
+    assert "'n'" in err.value.message and f"n: int32 is declared at {loc(2, 30)}" in err.value.hint
     with pytest.raises(AlloTypeError) as err:
         m(np.zeros((4, 3), np.int32))
-    assert "'n'" in err.value.message and err.value.loc == loc(2, 30)
-    with pytest.raises(AlloTypeError):
+    here(err, inspect.currentframe().f_lineno - 1)
+    assert "'n'" in err.value.message and "the kernel is f(A: int32[4, 3], n: int32)" in err.value.hint
+    with pytest.raises(AlloTypeError) as err:
         m(np.zeros((4, 3), np.int32), 1, 2)
+    here(err, inspect.currentframe().f_lineno - 1)
+    assert "takes 2 argument(s), got 3" in err.value.message
 
 
 def gemm_ir(P, Q, R, t=int32):
