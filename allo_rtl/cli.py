@@ -7,32 +7,117 @@
                                                      against the interpreter, print cycles
     allo-rtl report  kernels.py:gemm [--resources]   predicted latency per loop (and ECP5
                                                      resources after Yosys synthesis)
+
+Exit status: 0 on success; 1 when the kernel is in error (an ``AlloError``: a type error, an
+illegal schedule, a build failure) or the simulation differs from the interpreter; 2 when the
+command cannot run as asked: bad arguments, a ``FILE:NAME`` that does not load (no such file, a
+Python syntax error, an exception while importing it, no function NAME), or an ``--inputs``
+file that is missing, not an ``.npz`` archive, unreadable, has a key that is not a parameter,
+lacks one, or holds a value the parameter's type cannot hold (the Python API's validation).
+Errors are printed to standard error as located messages, never as tracebacks.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import sys
+import traceback
+import zipfile
+import zlib
 from pathlib import Path
 
-from .errors import AlloError
+from .errors import AlloError, AlloTypeError, AlloValueError
+
+
+class CommandLineError(Exception):
+    """The command cannot run as asked (exit status 2); the text is the whole message."""
+
+
+def _syntax_error_text(e: SyntaxError) -> str:
+    where = f"{e.filename}:{e.lineno}" + (f":{e.offset}" if e.offset else "")
+    lines = [f"{where}: error: Python syntax error: {e.msg}"]
+    if e.text and e.text.strip():
+        text = e.text.rstrip("\n")
+        stripped = text.lstrip()
+        lines.append("    " + stripped)
+        if e.offset:
+            lines.append("    " + " " * max(e.offset - 1 - (len(text) - len(stripped)), 0) + "^")
+    return "\n".join(lines)
+
+
+def _import_error_text(file: Path, e: Exception) -> str:
+    """``file:line: error: importing it raised ...`` at the innermost frame of ``file``."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if Path(f.filename).resolve() == file.resolve()]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else str(file)
+    return f"{where}: error: importing {file.name} raised {type(e).__name__}: {e}"
 
 
 def load_kernel(spec: str):
-    """``FILE:FUNC`` -> the Python function FUNC defined at module level in FILE."""
+    """``FILE:NAME`` -> the Python function NAME defined at module level in FILE; a
+    ``CommandLineError`` when that fails (an ``AlloError`` raised while importing FILE passes)."""
     path, sep, name = spec.rpartition(":")
     if not sep or not path or not name:
-        raise SystemExit(f"allo-rtl: expected FILE:FUNC, got {spec!r}")
+        raise CommandLineError(f"allo-rtl: expected FILE:NAME (e.g. kernels.py:gemm), got {spec!r}")
     file = Path(path)
     if not file.is_file():
-        raise SystemExit(f"allo-rtl: no such file: {file}")
+        raise CommandLineError(f"allo-rtl: no such file: {file}")
     module_spec = importlib.util.spec_from_file_location(file.stem, file)
+    if module_spec is None:
+        raise CommandLineError(f"allo-rtl: {file} is not a Python file")
     module = importlib.util.module_from_spec(module_spec)
     sys.path.insert(0, str(file.parent.resolve()))
-    module_spec.loader.exec_module(module)
+    try:
+        module_spec.loader.exec_module(module)
+    except SyntaxError as e:
+        raise CommandLineError(_syntax_error_text(e)) from None
+    except AlloError:
+        raise
+    except Exception as e:  # anything the user's module raises while importing
+        raise CommandLineError(_import_error_text(file, e)) from None
     if not callable(getattr(module, name, None)):
-        raise SystemExit(f"allo-rtl: {file} defines no function {name!r}")
+        defined = sorted(k for k, v in vars(module).items()
+                         if callable(v) and getattr(v, "__module__", None) == module.__name__
+                         and not k.startswith("_"))
+        listing = f"; it defines {', '.join(defined)}" if defined else ""
+        raise CommandLineError(f"allo-rtl: {file} defines no function {name!r}{listing}")
     return getattr(module, name)
+
+
+def read_inputs(path: str, top) -> dict:
+    """The arguments of kernel ``top`` from the ``.npz`` archive ``path``: one entry per
+    parameter, each validated as the Python API validates a call; ``CommandLineError`` if not."""
+    import numpy as np
+    from . import kernel_call
+    file = Path(path)
+    if not file.is_file():
+        raise CommandLineError(f"allo-rtl: no such inputs file: {file}")
+    if not zipfile.is_zipfile(file):
+        with open(file, "rb") as f:
+            npy = f.read(6) == b"\x93NUMPY"
+        what = "a .npy file (one array)" if npy else "not an .npz archive (or a damaged one)"
+        raise CommandLineError(f"allo-rtl: {file} is {what}; --inputs needs an .npz archive with "
+                               "one entry per parameter, written by np.savez")
+    try:
+        with np.load(file) as data:
+            inputs = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise CommandLineError(f"allo-rtl: cannot read {file}: {e}") from None
+    names = [p.name for p in top.params]
+    unknown = [k for k in inputs if k not in names]
+    if unknown:
+        raise CommandLineError(f"allo-rtl: {file}: {', '.join(map(repr, unknown))} "
+                               f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'}"
+                               f" of {top.name}; its parameters are {', '.join(names)}")
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        raise CommandLineError(f"allo-rtl: {file} has no value for {', '.join(missing)}")
+    inputs = {k: v.item() if v.ndim == 0 else v for k, v in inputs.items()}
+    try:
+        kernel_call.to_raw(top, kernel_call.bind(top, (), inputs))
+    except (AlloTypeError, AlloValueError) as e:
+        raise CommandLineError(f"allo-rtl: {file}: {e.message}\nhint: {e.hint}") from None
+    return inputs
 
 
 def random_inputs(fn_ir, rng) -> dict:
@@ -64,13 +149,7 @@ def _same(a, b) -> bool:
 def simulate_and_check(s, args) -> int:
     import numpy as np
     if args.inputs:
-        with np.load(args.inputs) as data:
-            inputs = {p.name: data[p.name] for p in s.top.params if p.name in data}
-        inputs = {k: v.item() if v.ndim == 0 else v for k, v in inputs.items()}
-        missing = [p.name for p in s.top.params if p.name not in inputs]
-        if missing:
-            print(f"allo-rtl: {args.inputs} has no value for {', '.join(missing)}", file=sys.stderr)
-            return 2
+        inputs = read_inputs(args.inputs, s.top)
     else:
         inputs = random_inputs(s.top, np.random.default_rng(args.seed))
     copy = lambda d: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in d.items()}  # noqa: E731
@@ -123,7 +202,10 @@ def main(argv=None) -> int:
         elif args.command == "verilog":
             text = s.build(target="verilog", clock_mhz=args.clock_mhz)
             if args.output:
-                Path(args.output).write_text(text)
+                try:
+                    Path(args.output).write_text(text)
+                except OSError as e:
+                    raise CommandLineError(f"allo-rtl: cannot write {args.output}: {e.strerror}") from None
                 print(f"wrote {args.output} ({len(text.splitlines())} lines)", file=sys.stderr)
             else:
                 sys.stdout.write(text)
@@ -132,6 +214,9 @@ def main(argv=None) -> int:
         elif args.command == "report":
             print(s.report(resources=args.resources, clock_mhz=args.clock_mhz,
                            progress=lambda msg: print(f"  {msg}", file=sys.stderr)))
+    except CommandLineError as e:
+        print(e, file=sys.stderr)
+        return 2
     except AlloError as e:
         print(e, file=sys.stderr)
         return 1
