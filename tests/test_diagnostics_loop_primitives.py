@@ -550,3 +550,43 @@ def test_compute_at_two_functions():
         s.compute_at("calls_mm:i", "mm:i0")  # <- here
     check(info, ScheduleError, "compute_at: the producer loop 'calls_mm:i' and the consumer axis "
           "'mm:i0' are in different functions", 's.compute_at("calls_mm:i", "mm:i0")')
+
+
+def test_pipeline_again_with_another_initiation_interval():
+    s = allo.customize(gemm)
+    s.pipeline("k")
+    with pytest.raises(ScheduleError) as info:
+        s.pipeline("k", initiation_interval=2)  # <- here
+    err = check(info, ScheduleError, "pipeline: argument 'initiation_interval' must be 1, as loop "
+                "'k' is already annotated pipeline(initiation_interval=1, rewind=False), got 2",
+                "s.pipeline(")
+    assert "once per loop" in err.hint
+    assert s.get_loops().mm.k.loop.attrs["pipeline"] == 1
+
+
+def test_pipeline_again_with_another_rewind():
+    s = allo.customize(gemm)
+    s.pipeline("k", 2)
+    with pytest.raises(ScheduleError) as info:
+        s.pipeline("k", 2, rewind=True)  # <- here
+    check(info, ScheduleError, "pipeline: argument 'rewind' must be False, as loop 'k' is already "
+          "annotated pipeline(initiation_interval=2, rewind=False), got True", "s.pipeline(")
+
+
+def test_pipeline_the_same_call_again_changes_nothing():
+    """As in Allo (which replaces the annotation with an equal one): accepted, recorded once."""
+    s = allo.customize(gemm)
+    s.pipeline("k", 2)
+    before = str(s)
+    s.pipeline("k", 2)
+    assert str(s) == before
+    assert [a.primitive for a in s.primitives] == ["pipeline"]
+
+
+def test_unroll_again_with_another_factor():
+    s = allo.customize(gemm)
+    s.unroll("k", 2)
+    with pytest.raises(ScheduleError) as info:
+        s.unroll("k", 4)  # <- here
+    check(info, ScheduleError, "unroll: argument 'factor' must be 2, as loop 'k' is already "
+          "annotated unroll(factor=2), got 4", "s.unroll(")

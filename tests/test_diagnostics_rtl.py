@@ -140,3 +140,38 @@ def test_simulation_that_does_not_finish_names_the_stuck_state():
     assert "did not finish within 500 cycles" in str(err)
     assert "while condition" in str(err) or "statements at" in str(err)
     assert err.line is not None and err.hint
+
+
+def add_reversed(A: int32[10], B: int32[10]) -> int32[10]:
+    C: int32[10] = 0
+    for i in range(10):
+        C[i] = A[i] + B[9 - i]  # <- here
+    return C
+
+
+def test_run_time_bank_choice_by_a_cyclic_factor_that_is_not_a_power_of_two():
+    """The factor not dividing 10 is fine (padded banks); dividing the index by 3 at run time
+    is what the hardware cannot do. The error names the array, its partition and where it was
+    asked for, and the factors that work."""
+    s = allo.customize(add_reversed)
+    s.partition(s.A, partition_type=allo.Partition.Cyclic, dim=1, factor=3)
+    with pytest.raises(UnsupportedError) as info:
+        s.build(target="verilog")
+    err = check(info, UnsupportedError, "array 'A' is partitioned cyclic factor 3 along dimension 1 "
+                "(extent 10), at test_diagnostics_rtl.py:", "A[i]", where=add_reversed)
+    assert "needs a division by 3: the hardware divides only by powers of two" in err.message
+    assert err.hint == ("use a cyclic factor that is a power of two below 10, or 10 and more "
+                        "(complete) (e.g. 2, 4, 8, 10), or unroll the loops that index it")
+    assert np.array_equal(s.build()(np.arange(10, dtype=np.int32), np.ones(10, np.int32)),
+                          np.arange(10) + 1)                     # the interpreter runs it
+
+
+def test_run_time_bank_choice_by_a_block_size_that_is_not_a_power_of_two():
+    s = allo.customize(add_reversed)
+    s.partition(s.B, partition_type=allo.Partition.Block, dim=1, factor=4)   # blocks of 3
+    with pytest.raises(UnsupportedError) as info:
+        s.build(target="verilog")
+    err = check(info, UnsupportedError, "array 'B' is partitioned block factor 4 along dimension 1 "
+                "(extent 10)", "B[9 - i]", where=add_reversed)
+    assert "needs a division by 3" in err.message
+    assert "ceil(10 / factor) is a power of two (e.g. 3, 5, 6, 7)" in err.hint

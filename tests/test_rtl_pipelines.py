@@ -233,3 +233,29 @@ def test_icarus_evaluates_logic_whose_inputs_keep_their_initial_values():
     x = np.arange(8, dtype=np.int32) * 3 - 9
     np.testing.assert_array_equal(mod(a, x), (a @ x) * 2)
     assert mod.cycles == s.report().predicted_cycles
+
+
+def mix10(A: int32[10], B: int32[10]) -> int32[10]:
+    C: int32[10] = 0
+    for i in range(10):
+        C[i] = A[i] * 3 + B[9 - i]
+    return C
+
+
+@pytest.mark.parametrize("kind, factor_a, factor_c", [
+    (allo.Partition.Cyclic, 4, 8),     # 10 % 4 != 0: banks of 3, 3, 2, 2 words, the last padded
+    (allo.Partition.Block, 3, 5),      # blocks of ceil(10 / 3) = 4: 4, 4, 2 words
+])
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_partition_factor_that_does_not_divide_the_dimension(kind, factor_a, factor_c, pipelined):
+    """Factors need not divide (as in Allo and Vitis): the last banks are padded. The run-time
+    bank choice needs a power-of-two divisor (the cyclic factor or the block size), which
+    these have; see test_diagnostics_rtl for the ones that do not."""
+    s = allo.customize(mix10)
+    s.partition(s.A, partition_type=kind, dim=1, factor=factor_a)
+    s.partition(s.C, partition_type=kind, dim=1, factor=factor_c)
+    if pipelined:
+        s.pipeline("i")
+    a = np.arange(10, dtype=np.int32) - 4
+    b = np.arange(10, dtype=np.int32) * 7
+    assert np.array_equal(simulate(s, a, b), a * 3 + b[::-1])

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
-from ..ir.layout import Layout
+from ..ir.layout import Layout, shift_and_mask_factors
 from ..types import Float, Index
 from .balance import balance_sums
 from .checks import CheckingBuilder
@@ -196,7 +196,7 @@ class BlockBuilder(CheckingBuilder):
             return None
         words, banks = [], []
         for d, index in enumerate(nodes):
-            word, bank = self.split_index(layout, d, index, loc)
+            word, bank = self.split_index(layout, d, index, loc, buffer)
             words.append(word)
             banks.append(bank)
         return (self.row_major(words, layout.bank_shape, loc),
@@ -214,7 +214,7 @@ class BlockBuilder(CheckingBuilder):
             stride *= extent
         return total if total is not None else self.const(0, INDEX, loc)
 
-    def split_index(self, layout: Layout, d: int, index: Node, loc):
+    def split_index(self, layout: Layout, d: int, index: Node, loc, buffer: ir.Buffer):
         """(local index node, bank coordinate: int or node) of ``index`` along dimension ``d``."""
         part = layout.parts[d]
         if part is None:
@@ -230,16 +230,17 @@ class BlockBuilder(CheckingBuilder):
             if all(c % f == 0 for c in terms.values()):
                 word = self.affine_node({k: c // f for k, c in terms.items()}, constant // f, loc)
                 return word, constant % f
+            if f & (f - 1):
+                raise _run_time_bank_error(buffer, layout, d, f, loc)
             bank, word = self.divide(index, f, loc)
             return word, bank
+        if layout.local_extent(d) & (layout.local_extent(d) - 1):
+            raise _run_time_bank_error(buffer, layout, d, layout.local_extent(d), loc)
         return self.divide(index, layout.local_extent(d), loc)
 
     def divide(self, index: Node, divisor: int, loc):
-        """(index % divisor, index // divisor) as nodes: a mask and a shift (powers of two)."""
-        if divisor & (divisor - 1):
-            raise UnsupportedError(
-                f"an array bank chosen at run time by a division by {divisor} is not supported",
-                loc, "use a power-of-two partition factor, or index it with unrolled loops")
+        """(index % divisor, index // divisor) as nodes: a mask and a shift (``divisor`` is a
+        power of two)."""
         shift = divisor.bit_length() - 1
         low = self.node("op", INDEX, [index, self.const(divisor - 1, INDEX, loc)], loc, op="and")
         high = self.node("op", INDEX, [index, self.const(shift, INDEX, loc)], loc, op="shr")
@@ -396,3 +397,21 @@ class BlockBuilder(CheckingBuilder):
         for k, n in enumerate(self.nodes):
             n.id = k
         return Dfg(self.nodes, terminal, self.loc)
+
+
+def _run_time_bank_error(buffer: ir.Buffer, layout: Layout, d: int, divisor: int, loc):
+    """A bank chosen at run time is ``index % divisor`` / ``index // divisor``: a mask and a
+    shift, so powers of two only. (Unrolled indices pick banks at compile time, and factors
+    need not divide the extent: the last banks are padded.)"""
+    part, extent = layout.parts[d], layout.shape[d]
+    allowed = (f"a power of two below {extent}, or {extent} and more (complete)"
+               if part.kind == "cyclic" else
+               f"one whose block size ceil({extent} / factor) is a power of two")
+    good = ", ".join(map(str, shift_and_mask_factors(part.kind, extent)[:4]))
+    where = f", at {part.loc.file.rsplit('/', 1)[-1]}:{part.loc.line}" if part.loc else ""
+    return UnsupportedError(
+        f"array '{buffer.name}' is partitioned {part.describe()} along dimension {d + 1} (extent "
+        f"{extent}){where}, and this access picks its bank at run time, which needs a division "
+        f"by {divisor}: the hardware divides only by powers of two",
+        loc, f"use a {part.kind} factor that is {allowed} (e.g. {good}), or unroll the loops "
+        "that index it")

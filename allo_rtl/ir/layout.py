@@ -36,6 +36,16 @@ def dim_partition(kind: str, factor: int, extent: int, loc=None) -> DimPartition
     return DimPartition(kind, factor, loc)
 
 
+def shift_and_mask_factors(kind: str, extent: int) -> list:
+    """The factors > 1 of a ``kind`` partition of ``extent`` whose bank and local index a mask
+    and a shift compute (cyclic: a power-of-two factor, or complete; block: a power-of-two
+    block size)."""
+    if kind == "cyclic":
+        return [f for f in range(2, extent) if not f & (f - 1)] + [extent]
+    sizes = {f: -(-extent // f) for f in range(2, extent + 1)}
+    return [f for f, size in sizes.items() if not size & (size - 1)]
+
+
 @dataclass(frozen=True)
 class Layout:
     """The banks of an array of ``shape`` under ``parts`` (dim index 0-based -> DimPartition)."""

@@ -82,6 +82,25 @@ class LoopPrimitives:
         return located
 
     @staticmethod
+    def _annotated_before(primitive: str, handle, wanted: dict) -> bool:
+        """True when ``primitive`` already annotated the loop with the same values (a repeated
+        call, accepted as in Allo, changes nothing); a ``ScheduleError`` naming the argument
+        when it did with other values. ``wanted``: argument -> (attribute, value asked for)."""
+        attrs = handle.loop.attrs
+        if primitive not in attrs:
+            return False
+        before = {arg: attrs.get(attr, False if attr == "rewind" else None)
+                  for arg, (attr, _) in wanted.items()}
+        for arg, (_, value) in wanted.items():
+            if before[arg] != value:
+                shown = ", ".join(f"{a}={v!r}" for a, v in before.items())
+                raise bad_argument(primitive, arg, f"{before[arg]!r}, as loop {handle.name!r} is "
+                                   f"already annotated {primitive}({shown})", value,
+                                   f"apply {primitive} once per loop, with the arguments you "
+                                   "mean (the same call again is accepted and changes nothing)")
+        return True
+
+    @staticmethod
     def _refuse_annotated(primitive: str, loop: ir.For) -> None:
         notes = annotations_of(loop)
         if notes:
@@ -335,7 +354,8 @@ class LoopPrimitives:
 
         The RTL generator copies the body ``factor`` times; loops inside the body stay loops
         (copied with it) unless they are themselves unrolled or inside a pipelined loop. A factor
-        larger than a constant trip count is an error."""
+        larger than a constant trip count is an error, and so is unrolling a loop again with
+        another factor (the same call again changes nothing)."""
         primitive = "unroll"
         handle, _, _ = self._located(primitive, "axis", axis)
         factor = expect_int(primitive, "factor", factor, minimum=0)
@@ -343,6 +363,8 @@ class LoopPrimitives:
         if trip is not None and factor > trip:
             raise bad_argument(primitive, "factor", f"at most the trip count {trip} of loop "
                                f"{handle.name!r}", factor, "use 0 to unroll the loop fully")
+        if self._annotated_before(primitive, handle, {"factor": ("unroll", factor)}):
+            return
         handle.loop.attrs["unroll"] = factor
         self._record(primitive, str(handle), factor=factor)
 
@@ -353,11 +375,15 @@ class LoopPrimitives:
             for k in range(0, 8):        ──▶    for k in range(0, 8):  # band S_k_0, pipeline=1
 
         An annotation: the RTL generator modulo-schedules the loop and reports the II it
-        achieves."""
+        achieves. Pipelining a loop again with another II or ``rewind`` is an error (Allo
+        would silently replace the first); the same call again changes nothing."""
         primitive = "pipeline"
         handle, _, _ = self._located(primitive, "axis", axis)
         ii = expect_int(primitive, "initiation_interval", initiation_interval, minimum=1)
         rewind = expect_bool(primitive, "rewind", rewind)
+        if self._annotated_before(primitive, handle, {"initiation_interval": ("pipeline", ii),
+                                                      "rewind": ("rewind", rewind)}):
+            return
         handle.loop.attrs["pipeline"] = ii
         if rewind:
             handle.loop.attrs["rewind"] = True
