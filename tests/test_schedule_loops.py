@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
+from allo_rtl.errors import ScheduleError
 from allo_rtl.types import int32
 
 RNG = np.random.default_rng(20240611)
@@ -438,9 +439,10 @@ def test_unroll_and_pipeline_annotations():
         "        for j in range(0, 5):  # band mm, unroll=0, pipeline=2, rewind=True",
         "            for k in range(0, 6):  # band mm, reduction, unroll=3",
     ]
-    s.pipeline("j")   # again without rewind: the annotation follows the last call
-    assert loop_lines(s)[1] == "        for j in range(0, 5):  # band mm, unroll=0, pipeline=1"
-    assert s.get_loops().mm.j.loop.attrs == {"unroll": 0, "pipeline": 1}
+    s.pipeline("j", initiation_interval=2, rewind=True)   # the same call again: no change
+    with pytest.raises(ScheduleError):
+        s.pipeline("j")   # other arguments: refused, not a silent replacement (diagnostics tests)
+    assert s.get_loops().mm.j.loop.attrs == {"unroll": 0, "pipeline": 2, "rewind": True}
     A, B = ints(4, 6), ints(6, 5)
     np.testing.assert_array_equal(run(s, A, B)[0], A @ B)
 
