@@ -42,7 +42,7 @@ def parse(argv=None):
                     help="every K-th case also runs on the two other simulators (0: never)")
     ap.add_argument("--shrink", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--shrink-time", type=float, default=60.0, help="seconds per failure")
-    ap.add_argument("--shrink-attempts", type=int, default=200, help="cases run per failure")
+    ap.add_argument("--shrink-attempts", type=int, default=400, help="cases run per failure")
     ap.add_argument("--shrink-total", type=float, default=150.0,
                     help="seconds of shrinking in all; later failures are saved unshrunk")
     ap.add_argument("--out", default=str(ROOT / "build" / "fuzz"))
@@ -140,13 +140,20 @@ def shrink_and_save(args, pool, failures, out_dir) -> list:
     shrunk_sigs = {}
     budget_end = time.time() + args.shrink_total
 
-    for k, seed, program, res in failures:
+    # the first failure of each signature first, then the others while the budget lasts
+    firsts, seen = [], set()
+    for f in failures:
+        sig = shrinking.signature(f[3])
+        firsts.append(sig not in seen)
+        seen.add(sig)
+    order = [f for f, first in zip(failures, firsts) if first] + \
+        [f for f, first in zip(failures, firsts) if not first]
+    for k, seed, program, res in order:
         sig = shrinking.signature(res)
         sims = (res["simulator"],) if res.get("simulator") else (args.simulator,)
         note = ""
         final, final_res = program, res
-        if args.shrink and sig not in shrunk_sigs and time.time() < budget_end \
-                and res["outcome"] != "timeout":
+        if args.shrink and time.time() < budget_end and res["outcome"] != "timeout":
             def evaluate(progs, sims=sims):
                 tasks = [(i, (p, sims, str(out_dir / "work"))) for i, p in enumerate(progs)]
                 got = dict(pool.run(tasks))
@@ -158,8 +165,10 @@ def shrink_and_save(args, pool, failures, out_dir) -> list:
             if small_res is not None:
                 final, final_res = small, small_res
             note = f" (shrunk in {attempts} runs, {time.time() - t0:.0f} s)"
-        elif sig in shrunk_sigs:
-            note = f" (same signature as {shrunk_sigs[sig]})"
+        else:
+            note = " (not shrunk)"
+        if sig in shrunk_sigs:
+            note += f"; same signature as {shrunk_sigs[sig]}"
         path = out_dir / f"{res['outcome']}_{seed}.py"
         write_repro(final, final_res, path)
         shrunk_sigs.setdefault(sig, path.name)

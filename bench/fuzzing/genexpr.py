@@ -184,7 +184,8 @@ class ExprGen:
         if kind == "bits":
             return self.bits(c, d)
         if kind == "reverse":
-            return Un("reverse", self.not_literal(c, d))
+            e = self.not_literal(c, d)
+            return Un("reverse", e) if P.folded(e) is None else e
         return self.call_expr(c, r.choice(callable_), d)
 
     def cast(self, e):
@@ -219,13 +220,15 @@ class ExprGen:
         """An operand for ``x[i]`` and ``x.reverse()``, which literals do not have."""
         for _ in range(4):
             e = self.expr(c, d)
-            if P.folded(e) is None:
-                return e
-        return Cast(self.int_type(), self.leaf(c))
+            if any(isinstance(x, (Ref, Load, P.Call)) for x in P.walk_expr(e)):
+                return e      # a constant expression would be evaluated by Python itself
+        return Cast(self.int_type(), Ref(c.scalars[0])) if c.scalars else Lit(0)
 
     def bits(self, c, d):
         r = self.r
         x = self.not_literal(c, d)
+        if P.folded(x) is not None:
+            return x
         bits = type_of(x).bits
         width = 1 if r.random() < 0.5 else r.randint(1, min(bits, 16))
         return P.Bits(x, self.bit_low(c, bits, width), width, width > 1 or self.chance(0.2))

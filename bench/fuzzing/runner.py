@@ -17,6 +17,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -183,8 +184,8 @@ def load_module(source: str, workdir: Path):
     return module, path
 
 
-def run_case(program: P.Program, simulators=("amaranth",), workdir: str = "build/fuzz/work",
-             keep_file: bool = False) -> dict:
+def run_case(program: P.Program, simulators=("amaranth",), workdir: str = "build/fuzz/work") -> dict:
+    warnings.simplefilter("ignore")       # Amaranth's UnusedElaboratable and the like
     start = time.time()
     out = _run(program, simulators, Path(workdir))
     out["seconds"] = round(time.time() - start, 3)

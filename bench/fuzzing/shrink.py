@@ -203,7 +203,7 @@ def _narrower(t):
         out.append(T.Int(max(1, t.bits - t.fracs)))
     elif not t.is_index:
         for cand in (T.INT32, T.Int(8), T.UInt(8), T.Ty(t.kind, max(1, t.bits // 2))):
-            if cand != t and cand.bits <= t.bits and cand not in out:
+            if cand.bits < t.bits and cand not in out:   # strictly narrower: no cycles
                 out.append(cand)
     return out
 
