@@ -46,7 +46,8 @@ def parse(argv=None):
     ap.add_argument("--shrink-total", type=float, default=150.0,
                     help="seconds of shrinking in all; later failures are saved unshrunk")
     ap.add_argument("--out", default=str(ROOT / "build" / "fuzz"))
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per case")
+    ap.add_argument("--timeout", type=float, default=120.0,
+                    help="seconds per case (three times that with the other simulators)")
     ap.add_argument("--features", default=",".join(generator.FEATURE_GROUPS),
                     help="generator feature groups: " + ",".join(generator.FEATURE_GROUPS))
     ap.add_argument("--fault-rate", type=float, default=0.05,
@@ -93,7 +94,9 @@ def main(argv=None) -> int:
         for k, seed in seeds:
             program = generator.generate(seed, args.features, args.fault_rate)
             programs[k] = (seed, program)
-            yield k, (program, simulators_for(args, k), str(work))
+            sims = simulators_for(args, k)
+            # a Verilator build of a design with wide dividers can take a minute on a busy machine
+            yield k, (program, sims, str(work)), args.timeout * (3 if len(sims) > 1 else 1)
 
     counts = collections.Counter()
     by_feature: dict = collections.defaultdict(collections.Counter)

@@ -190,7 +190,7 @@ class ExprGen:
 
     def cast(self, e):
         r = self.r
-        if r.random() < 0.03:
+        if r.random() < 0.01:
             return Cast(T.BOOL, e, r.choice(["ctor", "name"]))       # UInt(1)(x): a 1-bit wrap
         if r.random() < 0.1:
             return Cast(T.INT32, e, "int")

@@ -36,6 +36,7 @@ class _Slot:
         self.proc.start()
         child.close()
         self.task = None
+        self.limit = 0.0
         self.started = 0.0
         self.done = 0
 
@@ -53,8 +54,8 @@ class _Slot:
 
 class Pool:
     """``Pool(fn, jobs, timeout).run(tasks)`` yields ``(key, result)`` as tasks finish, where
-    ``tasks`` is an iterable of ``(key, args)`` and ``result = fn(*args)``, or a ``timeout``
-    result when ``fn`` runs longer than ``timeout`` seconds."""
+    ``tasks`` is an iterable of ``(key, args)`` or ``(key, args, timeout)`` and
+    ``result = fn(*args)``, or a ``timeout`` result when ``fn`` runs longer than its timeout."""
 
     def __init__(self, fn, jobs: int = 1, timeout: float = 120.0, max_tasks: int = 40):
         self.ctx = mp.get_context("fork")
@@ -85,19 +86,20 @@ class Pool:
             for slot in list(self.slots):
                 if slot.task is None and not exhausted:
                     try:
-                        key, args = next(tasks)
+                        key, args, *limit = next(tasks)
                     except StopIteration:
                         exhausted = True
                         break
                     if slot.done >= self.max_tasks or not slot.proc.is_alive():
                         slot = self._replace(slot)
                     slot.task, slot.started = (key, args), time.time()
+                    slot.limit = limit[0] if limit else self.timeout
                     slot.conn.send((key, args))
             busy = [s for s in self.slots if s.task is not None]
             if not busy:
                 return
             now = time.time()
-            wait_for = max(0.05, min(s.started + self.timeout - now for s in busy))
+            wait_for = max(0.05, min(s.started + s.limit - now for s in busy))
             ready = wait([s.conn for s in busy], timeout=wait_for)
             for slot in busy:
                 if slot.conn in ready:
@@ -114,13 +116,13 @@ class Pool:
                         continue
                     slot.task, slot.done = None, slot.done + 1
                     yield key, out
-                elif time.time() - slot.started > self.timeout:
-                    key = slot.task[0]
+                elif time.time() - slot.started > slot.limit:
+                    key, limit = slot.task[0], slot.limit
                     slot.task = None
                     self._replace(slot, kill=True)
                     yield key, {"outcome": "timeout", "key": "timeout",
-                                "detail": f"no result after {self.timeout:.0f} s",
-                                "reason": "timeout", "seconds": self.timeout}
+                                "detail": f"no result after {limit:.0f} s",
+                                "reason": "timeout", "seconds": limit}
 
     def run_one(self, args):
         for _, out in self.run([(0, args)]):

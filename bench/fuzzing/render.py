@@ -226,7 +226,11 @@ def render_module(program: P.Program) -> str:
         rendered[key] = fn
         body.function(fn)
     tables = []
+    used = {id(s.init) for fn in program.funcs for s in P.walk_stmts(fn.body)
+            if isinstance(s, P.Decl)}
     for t in program.tables:
+        if id(t) not in used:
+            continue
         tables.append(f"{t.name} = np.array({t.values!r}).reshape({t.shape!r})")
     header = ["import numpy as np", "", "import allo_rtl as allo",
               f"from allo_rtl.types import {', '.join(sorted(w.names))}", "", ""]

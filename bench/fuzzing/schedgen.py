@@ -159,7 +159,8 @@ class SchedGen:
         args.append(f"dim={dim}")
         if kind != "complete":
             extent = min(sym.shape) if dim == 0 else sym.shape[dim - 1]
-            args.append(f"factor={r.randint(1, max(1, min(4, extent)))}")
+            factors = [f for f in (1, 2, 2, 4, 3) if f <= extent] or [1]
+            args.append(f"factor={r.choice(factors)}")
         self.emit("partition", *args)
 
     # -- patterns ------------------------------------------------------------------------------
@@ -189,7 +190,9 @@ class SchedGen:
                 depth = r.randint(1, len(names))
                 self.emit("compute_at", repr(self.qualify + names[0]),
                           repr(self.qualify + consumer.vars[depth - 1].name))
-                return      # the nests changed: leave the rest to the random primitives' refusals
+                # the producer's loops are gone; what is left of its body moved into the consumer
+                self.roots = [l for l in self.roots if l.stmt is not s]
+                return
             elif s.pattern[0] == "accum":
                 self.emit("buffer_at", self.array_ref(s.pattern[1]), f"axis={repr(self.qualify + names[0])}")
                 inner = s.body[0].vars[0].name

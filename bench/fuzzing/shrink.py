@@ -126,6 +126,11 @@ def edits(program):
         yield f"drop function {f.name}", lambda p, k=k: p.funcs.pop(k)
     for k, param in enumerate(fn.params):
         yield f"drop parameter {param.name}", lambda p, k=k: _drop_param(p, k)
+    for f, h in enumerate(program.funcs[:-1]):
+        if h.template is None:
+            for k, param in enumerate(h.params):
+                yield f"drop parameter {h.name}.{param.name}", \
+                    lambda p, f=f, k=k: _drop_helper_param(p, f, k)
     for k, slot in enumerate(expr_slots(program)):
         e = _get(slot)
         for j, kid in enumerate(e.kids()):
@@ -195,6 +200,19 @@ def _drop_param(p, k):
     fn = p.kernel
     fn.params.pop(k)
     p.inputs.pop(k)
+
+
+def _drop_helper_param(p, f, k):
+    h = p.funcs[f]
+    h.params.pop(k)
+    for fn in p.funcs:
+        for s in P.walk_stmts(fn.body):
+            if isinstance(s, P.CallStmt) and s.fn is h:
+                s.args.pop(k)
+            for e in s.exprs():
+                for x in P.walk_expr(e):
+                    if isinstance(x, P.Call) and x.fn is h:
+                        x.args.pop(k)
 
 
 def _narrower(t):
