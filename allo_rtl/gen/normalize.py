@@ -237,7 +237,9 @@ class Normalizer:
                         + ("one of its arguments" if buf.kind == "arg" else "returned twice")
                         + "; RTL targets return local arrays only", value.loc,
                         "declare a local result array and copy into it")
-                if buf.partition or _updated_in_a_pipeline(self.fn.body, buf):
+                # a constant table starts filled in a local memory; a result interface does not
+                if buf.partition or id(buf) in self.out.initial or \
+                        _updated_in_a_pipeline(self.fn.body, buf):
                     out.extend(self.copy_out(buf, k))
                 else:
                     self.out.result_buffers[k] = buf
