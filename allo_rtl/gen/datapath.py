@@ -6,7 +6,7 @@ Amaranth's exact width), so assigning an exact result to it wraps as the IR says
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Mux, Signal, Value, signed, unsigned
 
 from ..types import Index
 from .demand import demanded_bits
@@ -96,7 +96,10 @@ class BlockDatapath:
         self.when(n.ready, lambda m, reg=reg, live=live: m.d.sync.__iadd__(reg.eq(live)))
 
     def signal(self, n: Node, expr, shape=None):
-        sig = Signal(shape or self.shape(n), name=f"{self.tag}_{n.op or n.kind}{n.id}")
+        """A signal holding ``expr`` as ``n``'s value: of ``n``'s type, or as wide as ``expr``
+        for an index value (exact)."""
+        shape = shape or self.shape(n) or Value.cast(expr).shape()
+        sig = Signal(shape, name=f"{self.tag}_{n.op or n.kind}{n.id}")
         self.ctx.m.d.comb += sig.eq(expr)
         return sig
 
@@ -117,10 +120,7 @@ class BlockDatapath:
         return self.ctx.regs[n.attrs["var"]]
 
     def n_op(self, n):
-        expr = _combinational(n, self.args(n))
-        if isinstance(n.type, Index):
-            return self.signal(n, expr, expr.shape())
-        return self.signal(n, expr)
+        return self.signal(n, _combinational(n, self.args(n)))
 
     def n_mul(self, n):
         a, b = (resize(v, shape) for v, shape in zip(self.args(n), multiplier_shapes(n)))
@@ -141,7 +141,7 @@ class BlockDatapath:
         self.ctx.m.d.comb += [unit.dividend.eq(num), unit.divisor.eq(den)]
         self.when(n.cycle, lambda m, u=unit: m.d.comb.__iadd__(u.start.eq(1)))
         result = {"div": unit.quotient, "floordiv": unit.floor_quotient, "mod": unit.remainder}[n.op]
-        return self.signal(n, result, result.shape() if isinstance(n.type, Index) else None)
+        return self.signal(n, result)
 
     def n_load(self, n):
         storage = self.ctx.storage[n.attrs["buffer"]]
