@@ -97,7 +97,8 @@ class UInt(AlloType):
 
 class Index(AlloType):
     """The type of loop variables and index arithmetic: a 32-bit signed integer whose arithmetic
-    is exact (index expressions never wrap; an index out of an array's bounds is an error)."""
+    is exact (index expressions never wrap; an index out of an array's bounds is an error). A
+    value stored in an index variable, array element or result keeps its low 32 bits."""
 
     bits = 32
 

@@ -16,6 +16,7 @@ from .emit_expr import ExprMixin
 from .pycode import BAND, BOR, SHIFT, Code, Names, call, par
 
 _IND = "    "
+_INDEX_STORAGE = Int(32)   # what an index variable, array element or result holds
 
 
 def _scan(fn: ir.Function):
@@ -149,8 +150,10 @@ class FunctionCompiler(AccessMixin, ExprMixin):
 
     def value_as(self, e: ir.Expr, t) -> Code:
         """``e`` emitted as a value of type ``t``: the IR gives values their target's type, but a
-        mismatch is cast rather than trusted (every stored raw value must be in its type's range)."""
-        return self.convert(self.emit(e), e.type, t)
+        mismatch is cast rather than trusted (every stored raw value must be in its type's range).
+        Index arithmetic is exact, but an index variable, element or result holds 32 bits."""
+        code = self.convert(self.emit(e), e.type, t)
+        return self.wrap(code, _INDEX_STORAGE) if isinstance(t, Index) else code
 
     def s_Assign(self, s, level):
         return self.simple_stmt(level, lambda: [
@@ -313,7 +316,8 @@ class FunctionCompiler(AccessMixin, ExprMixin):
 
     def s_Return(self, s, level):
         def make():
-            values = ", ".join(self.emit(v).text for v in s.values)
+            values = ", ".join(self.emit(v).text if isinstance(v, ir.BufferRef) else
+                               self.value_as(v, v.type).text for v in s.values)
             return [f"{_IND * level}return {values}".rstrip()]
         return self.simple_stmt(level, make)
 

@@ -27,7 +27,8 @@ Semantics (shared by every consumer; the interpreter is their reference):
 * ``and``/``or`` (``BoolOp``) and ``Select`` evaluate lazily, left to right, as Python does.
 * Float division by zero, ``mod`` and ``floordiv`` follow IEEE 754 (C's ``fmod``, floor of the
   rounded quotient); ``min``/``max`` give NaN when any operand is NaN; ``index`` arithmetic and
-  casts to ``index`` are exact (an index that leaves an array's bounds is an error instead).
+  casts to ``index`` are exact (an index that leaves an array's bounds is an error instead),
+  while an ``index`` variable, array element or result holds 32 bits (it wraps on storing).
 * A ``CallStmt`` target has exactly its result's type: the frontend assigns scalar results
   through temporaries and casts from there.
 """
