@@ -30,17 +30,28 @@ def connected_buffers(top: ir.Function, buffer: ir.Buffer) -> list:
     """``buffer`` and every array it is passed as, or passed from, through calls: the arrays
     that are one memory and so must share one layout."""
     links: dict = {}
+
+    def link(inner, outer):
+        links.setdefault(id(inner), []).append(outer)
+        links.setdefault(id(outer), []).append(inner)
+
+    def link_arguments(call):
+        for p, a in zip(call.func.params, call.args):
+            if isinstance(a, ir.BufferRef):
+                link(p, a.buffer)
+
     for fn in ir.all_functions(top):
         for stmt in ir.walk_stmts(fn.body):
             if isinstance(stmt, ir.CallStmt):
-                pairs = [(p, a.buffer) for p, a in zip(stmt.func.params, stmt.args)
-                         if isinstance(a, ir.BufferRef)]
+                link_arguments(stmt)
                 returned = _returned_buffers(stmt.func)
-                pairs += [(returned[k], t) for k, t in enumerate(stmt.targets)
-                          if isinstance(t, ir.Buffer) and k in returned]
-                for inner, outer in pairs:
-                    links.setdefault(id(inner), []).append(outer)
-                    links.setdefault(id(outer), []).append(inner)
+                for k, t in enumerate(stmt.targets):
+                    if isinstance(t, ir.Buffer) and k in returned:
+                        link(returned[k], t)
+            for e in stmt.exprs():   # calls inside expressions (scalar results) pass arrays too
+                for call in ir.walk_expr(e) if e is not None else ():
+                    if isinstance(call, ir.CallExpr):
+                        link_arguments(call)
     out, stack, seen = [], [buffer], set()
     while stack:
         b = stack.pop()
