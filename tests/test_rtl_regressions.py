@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import int32
+from allo_rtl.types import index, int4, int7, int8, int16, int32, int64, uint3, uint8, uint63
 
 from .helpers_rtl import assert_rtl_equals_interp
 
@@ -133,3 +133,62 @@ def test_stencil_result_is_the_stencil():
     stencil_schedule().build(target="rtl", simulator="amaranth")(A, B)
     want = A[:-2, 1:-1] + A[1:-1, :-2] + A[1:-1, 1:-1] + A[1:-1, 2:] + A[2:, 1:-1]
     assert np.array_equal(B[1:-1, 1:-1], want) and not B[0].any() and not B[:, 0].any()
+
+
+# -- found by bench/fuzz.py -------------------------------------------------------------------------
+
+TABLE = np.array([1, -2, 3, 4])
+
+
+def returned_table() -> int16[4]:
+    L: int16[4] = TABLE          # a constant table returned: the result interface came out zeros
+    return L
+
+
+def index_products(A: int8[6], a: index) -> int8:
+    for i in range(6):
+        A[i] = i * i             # index * index: the product signal was one bit wide
+    B: int8[8] = 0
+    B[(a * a) & 7] = 5
+    return B[4]
+
+
+def stored_index(a: uint63) -> index:
+    x: index = a                 # an index variable holds 32 bits, as the hardware does
+    return x + 1
+
+
+def writes_through_call(A: int16[5], d: int4) -> int4:
+    A[1] //= d
+    return 0
+
+
+def caller_of_call_expression(A: int16[5]) -> uint3:
+    r: uint3 = writes_through_call(A, 8)   # a call inside an expression passes A too
+    return r
+
+
+def reads_nothing(A: int7[8]) -> uint8:
+    return 0
+
+
+def complete_local_through_call() -> int64:
+    L: int7[8] = 0
+    r: uint8 = reads_nothing(L)
+    return r
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_fuzzer_findings(simulator):
+    assert assert_rtl_equals_interp(returned_table, [], simulator).tolist() == [1, -2, 3, 4]
+    A = np.zeros(6, np.int8)
+    assert assert_rtl_equals_interp(index_products, [A, 6], simulator) == 5
+    assert assert_rtl_equals_interp(stored_index, [8784090959215204627], simulator) == -222422764
+    # a partition of the caller's array is the callee's layout too, also through a call
+    # inside an expression (the callee wrote element 1 of bank 0 as element 4)
+    s = allo.customize(caller_of_call_expression)
+    s.partition(s.A, allo.Partition.Cyclic, dim=0, factor=4)
+    assert_rtl_equals_interp(s, [np.array([32047, -2, -32768, -31683, 32767], np.int16)], simulator)
+    s = allo.customize(complete_local_through_call)
+    s.partition(s.L, allo.Partition.Complete, dim=0)
+    assert_rtl_equals_interp(s, [], simulator)
