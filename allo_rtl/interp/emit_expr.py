@@ -152,7 +152,7 @@ class ExprMixin:
         return self.emit_load(e)
 
     def e_CallExpr(self, e):
-        args = [self.emit(a) for a in e.args]
+        args = [self.argument(a, p) for a, p in zip(e.args, e.func.params)]
         iv = I.of_type(e.type) if is_fixed_or_int(e.type) else None
         return call(self.func_name(e.func), *args, iv=iv)
 

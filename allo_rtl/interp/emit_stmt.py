@@ -155,6 +155,10 @@ class FunctionCompiler(AccessMixin, ExprMixin):
         code = self.convert(self.emit(e), e.type, t)
         return self.wrap(code, _INDEX_STORAGE) if isinstance(t, Index) else code
 
+    def argument(self, a: ir.Expr, param) -> Code:
+        """A call's argument for ``param``: a scalar is stored in the callee's variable."""
+        return self.value_as(a, param.type) if isinstance(param, ir.Var) else self.emit(a)
+
     def s_Assign(self, s, level):
         return self.simple_stmt(level, lambda: [
             f"{_IND * level}{self.var_name(s.var)} = {self.value_as(s.value, s.var.type).text}"])
@@ -283,7 +287,7 @@ class FunctionCompiler(AccessMixin, ExprMixin):
 
     def _call_stmt(self, s, level):
         ind = _IND * level
-        args = ", ".join(self.emit(a).text for a in s.args)
+        args = ", ".join(self.argument(a, p).text for a, p in zip(s.args, s.func.params))
         text = f"{self.func_name(s.func)}({args})"
         targets = s.targets
         if not targets:
