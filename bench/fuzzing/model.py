@@ -98,7 +98,7 @@ class Model:
             if sym.is_array:
                 env[sym] = self.array_init(sym, s.init)
             elif s.init is not None:
-                env[sym] = self.conv(s.init, sym.ty, env)
+                env[sym] = self.stored(self.conv(s.init, sym.ty, env), sym.ty)
             else:
                 env.setdefault(sym, 0)
         elif isinstance(s, P.Assign):
@@ -127,12 +127,13 @@ class Model:
                 if target.is_array:
                     env[target] = list(v)
                 else:
-                    env[target] = T.cast_raw(v, sym.ty, target.ty)
+                    env[target] = self.stored(T.cast_raw(v, sym.ty, target.ty), target.ty)
         elif isinstance(s, P.Return):
             fn_results = self.current_results
             values = []
             for v, r in zip(s.values, fn_results):
-                values.append(list(env[v.sym]) if r.is_array else self.conv(v, r.ty, env))
+                values.append(list(env[v.sym]) if r.is_array else
+                              self.stored(self.conv(v, r.ty, env), r.ty))
             raise _Return(values)
         else:
             raise TypeError(s)
@@ -170,7 +171,14 @@ class Model:
             return t.wrap(math.floor(v * (1 << t.fracs)))
         return t.wrap(v << t.fracs)
 
+    @staticmethod
+    def stored(raw, t):
+        """What a variable, element, argument or result of type ``t`` holds: index arithmetic
+        is exact, but an index in storage keeps 32 bits."""
+        return T.INT32.wrap(raw) if t.is_index else raw
+
     def store(self, target, raw, env):
+        raw = self.stored(raw, target.sym.ty)
         if isinstance(target, P.Ref):
             env[target.sym] = raw
         else:
@@ -192,7 +200,7 @@ class Model:
     def args(self, fn, arg_exprs, env):
         callee_env = {}
         for p, a in zip(fn.params, arg_exprs):
-            callee_env[p] = env[a.sym] if p.is_array else self.conv(a, p.ty, env)
+            callee_env[p] = env[a.sym] if p.is_array else self.stored(self.conv(a, p.ty, env), p.ty)
         return callee_env
 
     # -- expressions -------------------------------------------------------------------------
