@@ -236,8 +236,8 @@ def _combinational(n: Node, v: list):
         return rescale(shifted, n.operands[0].type.fracs, f_out)
     if op == "neg":
         return rescale(-v[0], n.operands[0].type.fracs, f_out)
-    if op == "invert":
-        return rescale(~v[0], n.operands[0].type.fracs, f_out)
+    if op == "invert":   # of the whole value: a loop counter's register is narrower
+        return rescale(~resize(v[0], shape_of(n.operands[0].type)), n.operands[0].type.fracs, f_out)
     if op == "abs":
         return rescale(Mux(v[0] < 0, -v[0], v[0]), n.operands[0].type.fracs, f_out)
     if op in ("min", "max"):
