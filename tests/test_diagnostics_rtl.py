@@ -42,17 +42,6 @@ def add_one(v: int32) -> int32:
     return v + 1
 
 
-def test_call_inside_conditional_expression_rejected():
-    def k(a: int32) -> int32:
-        r: int32 = add_one(a) if a > 0 else 0  # <- here
-        return r
-
-    with pytest.raises(UnsupportedError) as info:
-        allo.customize(k).build(target="verilog")
-    err = check(info, UnsupportedError, "inside a conditional expression", "add_one(a)")
-    assert "statement of its own" in err.hint
-
-
 def test_call_in_while_condition_rejected():
     def k(a: int32) -> int32:
         x: int32 = a

@@ -90,39 +90,74 @@ class Normalizer:
         return ir.Var(name, t, loc, "local")
 
     # -- calls inside expressions -------------------------------------------------------------
-    def hoist(self, expr: ir.Expr, pre: list, lazy: bool = False) -> ir.Expr:
-        """``expr`` with every kernel call replaced by a temporary assigned in ``pre``."""
-        if expr is None:
-            return None
+    def hoist(self, expr: ir.Expr, pre: list) -> ir.Expr:
+        """``expr`` with every kernel call replaced by a temporary assigned in ``pre``, in
+        Python's order of evaluation: what an operand reads from memory before a later
+        operand's call is read into a temporary first (the call may write that array), and
+        a call in a lazily evaluated operand runs only when that operand would."""
+        if expr is None or not _has_call(expr):
+            return expr
         if isinstance(expr, ir.CallExpr):
-            if lazy:
-                raise UnsupportedError(
-                    f"a call of kernel {expr.func.name!r} inside a conditional expression or "
-                    "an and/or is not supported on RTL targets", expr.loc,
-                    "call it in a statement of its own (inside an if where needed) and use "
-                    "the variable")
-            args = [self.hoist(a, pre) for a in expr.args]
+            args = self.hoist_all(expr.args, pre)
             temp = self.fresh(f"{expr.func.name}_value", expr.type, expr.loc)
             pre.append(ir.CallStmt(expr.loc, expr.func, args, [temp]))
             return ir.VarRef(expr.type, expr.loc, temp)
-        if not any(isinstance(s, ir.CallExpr) for s in ir.walk_expr(expr)):
-            return expr
-        if isinstance(expr, ir.BoolOp):
-            values = [self.hoist(expr.values[0], pre, lazy)] + \
-                     [self.hoist(v, pre, True) for v in expr.values[1:]]
-            return ir.BoolOp(expr.type, expr.loc, expr.op, values)
         if isinstance(expr, ir.Select):
-            return ir.Select(expr.type, expr.loc, self.hoist(expr.cond, pre, lazy),
-                             self.hoist(expr.true_value, pre, True),
-                             self.hoist(expr.false_value, pre, True))
+            return self.lazy_select(expr, pre)
+        if isinstance(expr, ir.BoolOp):
+            return self.lazy_bool(expr, pre)
         clone = _shallow_copy(expr)
-        for name, value in vars(expr).items():
-            if isinstance(value, ir.Expr):
-                setattr(clone, name, self.hoist(value, pre, lazy))
-            elif isinstance(value, list):
-                setattr(clone, name, [self.hoist(v, pre, lazy) if isinstance(v, ir.Expr) else v
-                                      for v in value])
+        fields = [(name, value) for name, value in vars(expr).items()
+                  if isinstance(value, ir.Expr) or
+                  (isinstance(value, list) and all(isinstance(v, ir.Expr) for v in value))]
+        flat = [v for _, value in fields for v in (value if isinstance(value, list) else [value])]
+        hoisted = iter(self.hoist_all(flat, pre))
+        for name, value in fields:
+            if isinstance(value, list):
+                setattr(clone, name, [next(hoisted) for _ in value])
+            else:
+                setattr(clone, name, next(hoisted))
         return clone
+
+    def hoist_all(self, exprs: list, pre: list) -> list:
+        """``exprs`` hoisted left to right; one that reads memory before a later one's call
+        is read into a temporary first."""
+        out = []
+        for k, e in enumerate(exprs):
+            value = self.hoist(e, pre)
+            if value is not None and _reads_memory(value) and any(map(_has_call, exprs[k + 1:])):
+                value = self.spill(value, pre)
+            out.append(value)
+        return out
+
+    def spill(self, value: ir.Expr, pre: list) -> ir.Expr:
+        temp = self.fresh("operand", value.type, value.loc)
+        pre.append(ir.Assign(value.loc, temp, value))
+        return ir.VarRef(value.type, value.loc, temp)
+
+    def lazy_select(self, expr: ir.Select, pre: list) -> ir.Expr:
+        """``t if c else f`` with calls inside: ``if c: v = t else: v = f``."""
+        cond = self.hoist(expr.cond, pre)
+        temp = self.fresh("choice", expr.type, expr.loc)
+        branches = []
+        for value in (expr.true_value, expr.false_value):
+            body: list = []
+            body.append(ir.Assign(expr.loc, temp, self.hoist(value, body)))
+            branches.append(body)
+        pre.append(ir.If(expr.loc, cond, *branches))
+        return ir.VarRef(expr.type, expr.loc, temp)
+
+    def lazy_bool(self, expr: ir.BoolOp, pre: list) -> ir.Expr:
+        """``a and b`` with calls inside: ``v = a; if v: v = b`` (``or``: ``if not v``)."""
+        temp = self.fresh("outcome", expr.type, expr.loc)
+        pre.append(ir.Assign(expr.loc, temp, self.hoist(expr.values[0], pre)))
+        for value in expr.values[1:]:
+            body: list = []
+            body.append(ir.Assign(expr.loc, temp, self.hoist(value, body)))
+            current = ir.VarRef(expr.type, expr.loc, temp)
+            cond = current if expr.op == "and" else ir.Not(expr.type, expr.loc, current)
+            pre.append(ir.If(expr.loc, cond, body, []))
+        return ir.VarRef(expr.type, expr.loc, temp)
 
     # -- statements ---------------------------------------------------------------------------
     def body(self, stmts: list) -> list:
@@ -137,10 +172,17 @@ class Normalizer:
         h = lambda e: self.hoist(e, pre)  # noqa: E731
         if isinstance(stmt, ir.Assign):
             new = ir.Assign(stmt.loc, stmt.var, h(stmt.value))
-        elif isinstance(stmt, ir.Store):
-            new = ir.Store(stmt.loc, stmt.buffer, [h(i) for i in stmt.indices], h(stmt.value))
-        elif isinstance(stmt, ir.BitStore):
-            new = ir.BitStore(stmt.loc, h(stmt.target), h(stmt.lo), stmt.width, h(stmt.value))
+        elif isinstance(stmt, ir.Store):   # Python evaluates the value, then the indices
+            value, *indices = self.hoist_all([stmt.value, *stmt.indices], pre)
+            new = ir.Store(stmt.loc, stmt.buffer, indices, value)
+        elif isinstance(stmt, ir.BitStore):   # the value, the low bit, then the target's indices
+            target = stmt.target
+            element = isinstance(target, ir.Load)
+            value, lo, *indices = self.hoist_all(
+                [stmt.value, stmt.lo, *(target.indices if element else [])], pre)
+            if element:
+                target = ir.Load(target.type, target.loc, target.buffer, indices)
+            new = ir.BitStore(stmt.loc, target, lo, stmt.width, value)
         elif isinstance(stmt, ir.Decl):
             return self.decl(stmt, following)
         elif isinstance(stmt, ir.For):
@@ -295,6 +337,14 @@ def _written_locals(fn: ir.Function) -> set:
     return set(buffers_written(fn.body, lambda call: [
         *(a.buffer for a in call.args if isinstance(a, ir.BufferRef)),
         *(t for t in call.targets if isinstance(t, ir.Buffer))]))
+
+
+def _has_call(expr) -> bool:
+    return expr is not None and any(isinstance(e, ir.CallExpr) for e in ir.walk_expr(expr))
+
+
+def _reads_memory(expr) -> bool:
+    return any(isinstance(e, ir.Load) for e in ir.walk_expr(expr))
 
 
 def _shallow_copy(expr):
