@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import index, int4, int7, int8, int16, int32, int64, uint3, uint8, uint63
+from allo_rtl.types import index, int4, int7, int8, int16, int32, int64, uint1, uint3, uint8, uint63
 
 from .helpers_rtl import assert_rtl_equals_interp
 
@@ -192,3 +192,32 @@ def test_fuzzer_findings(simulator):
     s = allo.customize(complete_local_through_call)
     s.partition(s.L, allo.Partition.Complete, dim=0)
     assert_rtl_equals_interp(s, [], simulator)
+
+
+def bump(A: int32[2], k: int32) -> int32:
+    A[0] += k
+    return A[0] * 2
+
+
+def calls_in_python_order(A: int32[2], c: int32) -> int32:
+    # a read before a call that writes the array sees the old value; a call in a conditional
+    # expression or an and/or runs only when Python would run it
+    x: int32 = bump(A, 1) if c > 0 else A[1]
+    y: int32 = 1 if c > 5 or bump(A, 10) > 3 else 0
+    z: int32 = A[0] + bump(A, 100) + A[0]
+    A[A[0] & 1] = bump(A, 1000)
+    return x * 1000 + y * 100 + z
+
+
+def inverted_counter() -> int64:
+    L: uint1[3, 3] = 0
+    for i in range(8):
+        L[2, min(max(~i, 0), 1)] = 1    # ~i of the 3-bit counter was 7 - i, not -i - 1
+    return L[2, 1]
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_calls_keep_pythons_order_of_evaluation(simulator):
+    for c in (0, 3, 7):
+        assert_rtl_equals_interp(calls_in_python_order, [np.array([1, 5], np.int32), c], simulator)
+    assert assert_rtl_equals_interp(inverted_counter, [], simulator) == 0
