@@ -16,6 +16,7 @@ hardware reports the one the interpreter would.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import (MAX_INDEX_SHIFT, AlloIndexError, bit_index_out_of_range, division_by_zero,
@@ -98,12 +99,39 @@ class NodeIntervals:
     def __init__(self, ranges: dict):
         self.ranges = ranges
         self.cache: dict = {}
+        self.assumed: dict = {}    # id(var node) -> its interval inside the current branch
 
     def of(self, n: Node) -> I.Interval:
         key = id(n)
         if key not in self.cache:
             self.cache[key] = self._compute(n)
         return self.cache[key]
+
+    @contextmanager
+    def assuming(self, cond: Node, holds: bool):
+        """Inside: intervals that know whether ``cond`` holds (a branch of an if)."""
+        saved = self.cache, self.assumed
+
+        def counter_of(n):
+            while n.kind == "op" and n.op == "cast" and not n.type.fracs:
+                n = n.operands[0]
+            return n if n.kind == "var" else None
+
+        def constant_of(n):
+            return n.attrs["value"] if n.kind == "const" else None
+
+        found = None
+        if cond.kind == "op" and cond.op in _NEGATED and len(cond.operands) == 2:
+            found = counter_condition(cond.op, *cond.operands, counter_of, constant_of)
+        if found is not None:
+            var, op, bound = found
+            span = narrowed(self.of(var), op, bound, holds)
+            if span.lo is None or span.hi is None or span.lo <= span.hi:
+                self.cache, self.assumed = {}, {**self.assumed, id(var): span}
+        try:
+            yield
+        finally:
+            self.cache, self.assumed = saved
 
     def _compute(self, n: Node) -> I.Interval:
         t = n.type
@@ -112,6 +140,8 @@ class NodeIntervals:
         if n.kind == "const":
             return I.point(n.attrs["value"])
         if n.kind == "var":
+            if id(n) in self.assumed:
+                return self.assumed[id(n)]
             span = self.ranges.get(n.attrs["var"])
             return I.Interval(*span) if span else I.of_type(t)
         exact = self._exact(n)
@@ -168,35 +198,101 @@ def value_field(n: Node, intervals: NodeIntervals) -> tuple:
     return (True, max(abs(span.lo), abs(span.hi)).bit_length() + 1)
 
 
+def ir_interval(e: ir.Expr, ranges: dict) -> I.Interval:
+    """The raw values an integer IR expression takes with the loop counters in ``ranges``
+    (Var -> (lowest, highest)); the type's range where that is all that is known."""
+    t = e.type
+    if not is_fixed_or_int(t):
+        return I.UNBOUNDED
+    if isinstance(e, ir.Const) and isinstance(e.value, int):
+        return I.point(e.value)
+    exact = None
+    if isinstance(e, ir.VarRef) and e.var in ranges:
+        exact = I.Interval(*ranges[e.var])
+    elif isinstance(e, ir.Cast) and not t.fracs and is_fixed_or_int(e.operand.type) \
+            and not e.operand.type.fracs:
+        exact = ir_interval(e.operand, ranges)
+    elif isinstance(e, ir.BinOp) and e.op in ("add", "sub", "mul") and not t.fracs and \
+            all(is_fixed_or_int(x.type) and not x.type.fracs for x in (e.lhs, e.rhs)):
+        exact = {"add": I.add, "sub": I.sub, "mul": I.mul}[e.op](
+            ir_interval(e.lhs, ranges), ir_interval(e.rhs, ranges))
+    if exact is None:
+        return I.of_type(t)
+    return exact if isinstance(t, Index) or exact.within(t.raw_min, t.raw_max) else I.of_type(t)
+
+
 def index_ranges(body: list, counter_ranges: dict) -> dict:
     """Var -> (lowest, highest) of every loop counter whose range intervals bound: constant
     loops (``counter_ranges``), and loops whose bounds are expressions of outer counters
-    (triangular loops, ``range(i, N)``)."""
+    (triangular loops, ``range(i + 1)``, ``range(i, N)``)."""
     out = dict(counter_ranges)
-
-    def interval(e):
-        if isinstance(e, ir.Const) and isinstance(e.value, int):
-            return I.point(e.value)
-        if isinstance(e, ir.VarRef) and e.var in out:
-            return I.Interval(*out[e.var])
-        if isinstance(e, ir.Cast) and is_fixed_or_int(e.type) and not e.type.fracs \
-                and is_fixed_or_int(e.operand.type) and not e.operand.type.fracs:
-            inner = interval(e.operand)
-            return inner if isinstance(e.type, Index) or inner.within(e.type.raw_min, e.type.raw_max) \
-                else I.of_type(e.type)
-        if isinstance(e, ir.BinOp) and e.op in ("add", "sub", "mul") and isinstance(e.type, Index):
-            a, b = interval(e.lhs), interval(e.rhs)
-            return {"add": I.add, "sub": I.sub, "mul": I.mul}[e.op](a, b)
-        return I.UNBOUNDED
-
     for stmt in ir.walk_stmts(body):
         if isinstance(stmt, ir.For) and stmt.var not in out:
-            lo, hi = interval(stmt.lo), interval(stmt.hi)
+            lo, hi = ir_interval(stmt.lo, out), ir_interval(stmt.hi, out)
             if stmt.step > 0 and lo.lo is not None and hi.hi is not None:
                 out[stmt.var] = (lo.lo, max(lo.lo, hi.hi - 1))
             elif stmt.step < 0 and lo.hi is not None and hi.lo is not None:
                 out[stmt.var] = (min(lo.hi, hi.lo + 1), lo.hi)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# What a branch's condition says about a loop counter (reuse_at's ``if y >= 2:``)
+
+_FLIPPED = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
+_NEGATED = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq"}
+
+
+def narrowed(span: I.Interval, op: str, bound: int, holds: bool) -> I.Interval:
+    """``span`` of ``x`` knowing whether ``x op bound`` holds."""
+    if not holds:
+        op = _NEGATED[op]
+    lo, hi = span.lo, span.hi
+    if op == "lt":
+        hi = bound - 1 if hi is None else min(hi, bound - 1)
+    elif op == "le":
+        hi = bound if hi is None else min(hi, bound)
+    elif op == "gt":
+        lo = bound + 1 if lo is None else max(lo, bound + 1)
+    elif op == "ge":
+        lo = bound if lo is None else max(lo, bound)
+    elif op == "eq":
+        lo, hi = bound, bound
+    return I.Interval(lo, hi)
+
+
+def counter_condition(op: str, left, right, counter_of, constant_of):
+    """``(counter, op, bound)`` when a comparison is of a counter (``counter_of``) with a
+    constant (``constant_of``), the counter on the left; else None."""
+    for a, b, o in ((left, right, op), (right, left, _FLIPPED.get(op))):
+        counter, bound = counter_of(a), constant_of(b)
+        if counter is not None and bound is not None and o is not None:
+            return counter, o, bound
+    return None
+
+
+def assume_ir(ranges: dict, cond: ir.Expr, holds: bool) -> dict:
+    """``ranges`` narrowed by knowing whether IR condition ``cond`` holds."""
+    def counter_of(e):
+        while isinstance(e, ir.Cast) and not e.type.fracs:
+            e = e.operand
+        return e.var if isinstance(e, ir.VarRef) and e.var in ranges else None
+
+    def constant_of(e):
+        while isinstance(e, ir.Cast) and not e.type.fracs:
+            e = e.operand
+        return e.value if isinstance(e, ir.Const) and isinstance(e.value, int) else None
+
+    if not isinstance(cond, ir.Compare):
+        return ranges
+    found = counter_condition(cond.op, cond.lhs, cond.rhs, counter_of, constant_of)
+    if found is None:
+        return ranges
+    var, op, bound = found
+    span = narrowed(I.Interval(*ranges[var]), op, bound, holds)
+    if span.lo > span.hi:
+        return ranges   # the branch never runs: nothing to narrow
+    return {**ranges, var: (span.lo, span.hi)}
 
 
 # ---------------------------------------------------------------------------------------------

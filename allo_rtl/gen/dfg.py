@@ -362,11 +362,13 @@ class BlockBuilder(CheckingBuilder):
             return
         before = dict(self.values)
         self.preds.append(cond)
-        self.statements(stmt.then_body)
+        with self.intervals.assuming(cond, True):
+            self.statements(stmt.then_body)
         after_then = self.values
         self.preds[-1] = self.node("op", BOOL, [cond], stmt.loc, op="not")
         self.values = dict(before)
-        self.statements(stmt.else_body)
+        with self.intervals.assuming(cond, False):
+            self.statements(stmt.else_body)
         after_else = self.values
         self.preds.pop()
         merged = dict(before)

@@ -16,7 +16,7 @@ from ..errors import UnsupportedError
 
 from ..ir import nodes as ir
 from ..types import Index
-from .checks import CheckContext, index_ranges
+from .checks import CheckContext, assume_ir, index_ranges
 from .dfg import BlockBuilder
 from .graph import BOOL, Dfg
 from .listsched import PortModel, schedule_block
@@ -215,8 +215,8 @@ class Planner:
             builder = self.builder(stmt.loc)
             builder.branch(stmt.cond)
             cond = self.block(builder, stmt.loc, "if condition")
-            then = self.conditionally(self.seq, stmt.then_body)
-            orelse = self.conditionally(self.seq, stmt.else_body)
+            then = self.conditionally(self.seq, stmt.then_body, stmt.cond, True)
+            orelse = self.conditionally(self.seq, stmt.else_body, stmt.cond, False)
             self.pad(then, orelse)
             return Branch(stmt, cond, then, orelse)
         if isinstance(stmt, ir.CallStmt):
@@ -250,13 +250,19 @@ class Planner:
             loop.body = Seq([self.block(self.builder(stmt.loc), stmt.loc, f"loop {stmt.name} body")])
         return loop
 
-    def conditionally(self, plan, *args):
-        """``plan(*args)`` for statements that may not run when the code around them does."""
+    def conditionally(self, plan, body: list, cond=None, holds: bool = True):
+        """``plan(body)`` for statements that may not run when the code around them does;
+        ``cond``: the condition of the branch (``holds``: whether it holds there), which may
+        narrow a loop counter's range."""
         self.conditional += 1
+        saved = self.index_ranges
+        if cond is not None:
+            self.index_ranges = assume_ir(self.index_ranges, cond, holds)
         try:
-            return plan(*args)
+            return plan(body)
         finally:
             self.conditional -= 1
+            self.index_ranges = saved
 
     def bounds_head(self, stmt: ir.For) -> tuple:
         """The block that evaluates a loop's bounds once (the counter's first value and a
