@@ -155,7 +155,8 @@ def index_products(A: int8[6], a: index) -> int8:
 
 def stored_index(a: uint63) -> index:
     x: index = a                 # an index variable holds 32 bits, as the hardware does
-    return x + 1
+    y: index = -34359738368      # also when read back in the block that assigns it
+    return x + 1 + y
 
 
 def writes_through_call(A: int16[5], d: int4) -> int4:

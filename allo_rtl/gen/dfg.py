@@ -13,13 +13,14 @@ import numpy as np
 from ..errors import UnsupportedError
 from ..ir import nodes as ir
 from ..ir.layout import Layout, shift_and_mask_factors
-from ..types import Float, Index
+from ..types import Float, Index, Int
 from .balance import balance_sums
 from .checks import CheckingBuilder
 from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank,
                     distinct_words, dynamic_bank, float_constant_raw, fold_integer, same_word,
                     signed_digits)
 
+_INDEX_STORAGE = Int(32)   # what an index variable or element holds
 _SHIFT_ADD_TERMS = 3   # a product by a constant with more nonzero signed digits uses a multiplier
 
 
@@ -312,9 +313,10 @@ class BlockBuilder(CheckingBuilder):
 
     def statement(self, stmt: ir.Stmt) -> None:
         if isinstance(stmt, ir.Assign):
-            self.values[stmt.var] = self.expr(stmt.value)
+            self.values[stmt.var] = self.stored(self.expr(stmt.value), stmt.var.type, stmt.loc)
         elif isinstance(stmt, ir.Store):
-            value = self.expr(stmt.value)   # before the indices, as the interpreter does
+            # before the indices, as the interpreter does
+            value = self.stored(self.expr(stmt.value), stmt.buffer.elem, stmt.loc)
             self.store(stmt.buffer, self.address(stmt.buffer, stmt.indices, stmt.loc), value,
                        stmt.loc)
         elif isinstance(stmt, ir.BitStore):
@@ -323,6 +325,14 @@ class BlockBuilder(CheckingBuilder):
             self.if_else(stmt)
         else:
             raise AssertionError(f"not a block statement: {stmt!r}")
+
+    def stored(self, value: Node, t, loc) -> Node:
+        """``value`` as a variable or element of type ``t`` holds it: index arithmetic is exact,
+        but an index in storage keeps 32 bits."""
+        if not isinstance(t, Index) or self.intervals.of(value).within(INDEX.raw_min, INDEX.raw_max):
+            return value
+        low = self.node("op", _INDEX_STORAGE, [value], loc, op="cast")
+        return self.node("op", INDEX, [low], loc, op="cast")
 
     def store(self, buffer, address, value: Node, loc) -> None:
         if address is None:   # out of bounds whenever it runs: its check fails instead
