@@ -326,14 +326,10 @@ class CheckingBuilder:
     def guard(self, loc):
         """The condition under which the code being built runs in this block (None: always)."""
         conds = self.preds + self.lazy
-        if not conds:
-            return None
-        out = conds[0]
-        for c in conds[1:]:
-            out = self.node("op", BOOL, [out, c], loc, op="bool_and")
-        return out
+        return self.all_of(conds, loc) if conds else None
 
     def all_of(self, conds: list, loc):
+        """The conjunction of BOOL nodes ``conds`` (at least one)."""
         out = conds[0]
         for c in conds[1:]:
             out = self.node("op", BOOL, [out, c], loc, op="bool_and")

@@ -18,7 +18,7 @@ from .pipeline import PipelineDatapath
 from .design import MemorySignature, RegisterFileSignature, addr_width
 from .memories import StoragePlan, bank_members, make_storage, register_port
 from .normalize import HwFunction, buffers_written
-from .regions import Plan, counter_ranges
+from .regions import Pipeline, Plan, counter_ranges
 
 
 @dataclass
@@ -92,7 +92,7 @@ def _check_extent(plan) -> tuple:
     """The highest rank and the highest pipeline stage of the function's checks."""
     ranks, stages = [0], [0]
     for region in plan.blocks + plan.pipelines:
-        ii = region.schedule.ii if hasattr(region, "schedule") else None
+        ii = region.schedule.ii if isinstance(region, Pipeline) else None
         for n in region.dfg.nodes:
             if n.kind == "check":
                 ranks.append(n.attrs["rank"])
