@@ -16,6 +16,7 @@ from allo_rtl.errors import UnsupportedError
 from allo_rtl.types import Float
 
 from . import test_arith, test_language_calls, test_language_flow
+from .helpers_rtl import copy_args, same_values
 from .test_arith import *            # noqa: F401,F403  (collected again with the RTL check)
 from .test_language_calls import *   # noqa: F401,F403
 from .test_language_flow import *    # noqa: F401,F403
@@ -36,18 +37,6 @@ def _has_float(schedule) -> bool:
     return False
 
 
-def _copy(values):
-    return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, tuple):
-        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    return type(a) is type(b) and a == b
-
-
 class InterpAndRtl:
     """Calls the interpreter, then the simulated hardware on copies, and compares them."""
 
@@ -61,11 +50,11 @@ class InterpAndRtl:
             self.rtl = None
 
     def __call__(self, *args, **kwargs):
-        rtl_args, rtl_kwargs = _copy(args), dict(zip(kwargs, _copy(kwargs.values())))
+        rtl_args, rtl_kwargs = copy_args(args), dict(zip(kwargs, copy_args(kwargs.values())))
         want = self.interp(*args, **kwargs)
         if self.rtl is not None:
             got = self.rtl(*rtl_args, **rtl_kwargs)
-            assert _same(got, want), f"RTL returned {got!r}, the interpreter {want!r}"
+            assert same_values(got, want), f"RTL returned {got!r}, the interpreter {want!r}"
             for a, b in zip(list(args) + list(kwargs.values()), rtl_args + list(rtl_kwargs.values())):
                 if isinstance(a, np.ndarray):
                     assert np.array_equal(a, b), f"RTL left {b!r}, the interpreter {a!r}"
