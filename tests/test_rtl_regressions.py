@@ -222,3 +222,26 @@ def test_calls_keep_pythons_order_of_evaluation(simulator):
     for c in (0, 3, 7):
         assert_rtl_equals_interp(calls_in_python_order, [np.array([1, 5], np.int32), c], simulator)
     assert assert_rtl_equals_interp(inverted_counter, [], simulator) == 0
+
+
+def incremented(A: int64[6, 2]) -> int64[6, 2]:
+    L: int64[6, 2]
+    for i, j in allo.grid(6, 2):
+        L[i, j] = A[i, j] + 1
+    return L
+
+
+def twice_incremented(A: int64[6, 2]) -> int64:
+    B = incremented(A)
+    C = incremented(B)
+    return C[5, 1]
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_callees_partitioned_result_has_the_callers_layout(simulator):
+    # the partition of A reaches the callee's result through B: the callee's result interface
+    # was one memory while the caller bound it bank by bank (AttributeError in the controller)
+    s = allo.customize(twice_incremented)
+    s.partition(s.A, allo.Partition.Block, dim=2, factor=2)
+    A = np.arange(12, dtype=np.int64).reshape(6, 2)
+    assert assert_rtl_equals_interp(s, [A], simulator) == 13

@@ -75,7 +75,8 @@ def _float_constant_cast(e: ir.Expr) -> bool:
 
 
 class Normalizer:
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, top: bool):
+        self.top = top
         self.fn = fn
         self.names = set(fn.locals) | {p.name for p in fn.params}
         self.out = HwFunction(fn, [], list(fn.params))
@@ -245,8 +246,11 @@ class Normalizer:
 
     def copy_out(self, buf: ir.Buffer, k: int) -> list:
         """A partitioned result, or one a pipeline updates, stays inside (banked, or in
-        registers when small); the interface is one memory, filled by a copy at the end."""
-        out = ir.Buffer(self.fresh(f"{buf.name}_out", buf.elem, buf.loc).name, buf.type, buf.loc)
+        registers when small); the interface, filled by a copy at the end, is one memory at
+        the top, and has the caller's layout (the result's partition) in a callee."""
+        partition = {} if self.top else dict(buf.partition)
+        out = ir.Buffer(self.fresh(f"{buf.name}_out", buf.elem, buf.loc).name, buf.type, buf.loc,
+                        partition=partition)
         self.out.result_buffers[k] = out
         return _copy_loops(buf, out, self.fresh, buf.loc)
 
@@ -357,7 +361,7 @@ def normalize(fn: ir.Function, top_written=None) -> HwFunction:
     """``fn`` ready for hardware. ``top_written(body)``, given for the top function only: the
     ids of the buffers a normalized body writes (following calls), for ``stage_arguments``."""
     check_supported(fn)
-    n = Normalizer(fn)
+    n = Normalizer(fn, top_written is not None)
     n.out.body = expand(n.body(fn.body))
     if top_written is not None:
         n.stage_arguments(top_written(n.out.body))
