@@ -16,6 +16,10 @@ from .pipeline import emit_pipeline
 from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
 
+def has_checks(dfg) -> bool:
+    return any(n.kind == "check" for n in dfg.nodes)
+
+
 class Controller:
     def __init__(self, ctx, datapaths: dict, callees: dict, finish):
         self.ctx = ctx
@@ -26,7 +30,7 @@ class Controller:
     def unless_error(self, dfg, k):
         """``k``, or the function's end when a run-time check of ``dfg`` (error_status.py) has
         failed: a region with checks ends before the function stops."""
-        if not any(n.kind == "check" for n in dfg.nodes):
+        if not has_checks(dfg):
             return k
         errors = self.ctx.errors
 
@@ -117,9 +121,9 @@ class Controller:
         return self.branch(loop.head, lambda m: body_entry[0](m), k)
 
     def r_Pipeline(self, pipe, k):
-        checked = any(n.kind == "check" for n in pipe.dfg.nodes)
         enter = emit_pipeline(self.ctx, pipe, self.datapaths[id(pipe)],
-                              self.unless_error(pipe.dfg, k), self.ctx.errors if checked else None)
+                              self.unless_error(pipe.dfg, k),
+                              self.ctx.errors if has_checks(pipe.dfg) else None)
         if pipe.head is None:
             return enter
         return self.branch(pipe.head, enter, k)
