@@ -347,3 +347,15 @@ def test_rtl_target_validates_arguments_the_same_way():
         hw(np.array([1, 2, 1000, 4]), 1)  # <- here
     check(info, AlloValueError, "argument 'A': expected int8[4] (shape (4,)), got an int64 array "
           "of shape (4,) whose element A[2] = 1000 is out of int8's range", "hw(")
+
+
+def read_only_floats(X: float32[2]) -> float32:
+    return X[0] + X[1]
+
+
+def test_an_array_the_kernel_only_reads_is_left_as_passed():
+    # float64 values round to float32 for the kernel, but the caller's array is not written
+    # back (it was, rounded, on the interpreter; RTL writes back only arrays it may write)
+    x = np.array([0.1, 0.2])
+    allo.customize(read_only_floats).build()(x)
+    assert x.tolist() == [0.1, 0.2]

@@ -17,7 +17,7 @@ from .datapath import Actions, BlockDatapath, shape_of
 from .pipeline import PipelineDatapath
 from .design import MemorySignature, RegisterFileSignature, addr_width
 from .memories import StoragePlan, bank_members, make_storage, register_port
-from .normalize import HwFunction, buffers_written
+from .normalize import HwFunction
 from .regions import Pipeline, Plan, counter_ranges
 
 
@@ -54,8 +54,8 @@ def written_in(body: list, callees: dict) -> set:
         callee_written = callees[call.func.name].written
         passed = [a.buffer for p, a in zip(call.func.params, call.args)
                   if isinstance(a, ir.BufferRef) and id(p) in callee_written]
-        return passed + [t for t in call.targets if isinstance(t, ir.Buffer)]
-    return {id(b) for b in buffers_written(body, call_writes)}
+        return passed + [t for t in getattr(call, "targets", ()) if isinstance(t, ir.Buffer)]
+    return {id(b) for b in ir.buffers_written(body, call_writes)}
 
 
 def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> dict:

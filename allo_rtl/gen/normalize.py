@@ -321,26 +321,12 @@ def _copy_loops(src: ir.Buffer, dst: ir.Buffer, fresh, loc, base: str | None = N
     return loop_nest(loop_vars, list(src.shape), copy, loc, base, pipeline_innermost=True)
 
 
-def buffers_written(body: list, call_writes) -> list:
-    """The buffers that a store or a bit store in ``body`` writes, and those that
-    ``call_writes(call)`` says a call may write (a buffer may come more than once)."""
-    out = []
-    for stmt in ir.walk_stmts(body):
-        if isinstance(stmt, ir.Store):
-            out.append(stmt.buffer)
-        elif isinstance(stmt, ir.BitStore) and isinstance(stmt.target, ir.Load):
-            out.append(stmt.target.buffer)
-        elif isinstance(stmt, ir.CallStmt):
-            out.extend(call_writes(stmt))
-    return out
-
-
 def _written_locals(fn: ir.Function) -> set:
     """Local arrays that a store, a bit store or a call may write (a call: every array it is
     passed or returns)."""
-    return set(buffers_written(fn.body, lambda call: [
+    return set(ir.buffers_written(fn.body, lambda call: [
         *(a.buffer for a in call.args if isinstance(a, ir.BufferRef)),
-        *(t for t in call.targets if isinstance(t, ir.Buffer))]))
+        *(t for t in getattr(call, "targets", ()) if isinstance(t, ir.Buffer))]))
 
 
 def _has_call(expr) -> bool:

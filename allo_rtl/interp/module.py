@@ -17,6 +17,7 @@ class InterpModule:
     def __init__(self, top: ir.Function):
         self.top = top
         self._fn, self.source, self._namespace = build(top)
+        self.written = ir.params_written(top)   # the array arguments that may change
 
     def __repr__(self):
         return f"<InterpModule {self.top.name}>"
@@ -27,7 +28,8 @@ class InterpModule:
         result = self._fn(*raw_args)   # updates the raw lists of array arguments in place
         results = result if len(self.top.result_types) > 1 else (result,)
         outs = kernel_call.from_raw_results(self.top, list(results))
-        kernel_call.write_back(arrays, {id(a.param): a.raw for a in arrays})
+        kernel_call.write_back([a for a in arrays if id(a.param) in self.written],
+                               {id(a.param): a.raw for a in arrays})
         return outs
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "Compare", "BoolOp", "Not", "Select", "MinMax", "Abs", "Cast", "BitRead", "Reverse",
     "CallExpr", "Stmt", "Assign", "Store", "BitStore", "Decl", "For", "While", "If", "CallStmt",
     "Return", "Function", "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
+    "buffers_written", "params_written",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -452,6 +453,35 @@ def walk_expr(expr: Expr) -> Iterator[Expr]:
         node = stack.pop()
         yield node
         stack.extend(child for child in reversed(node.children()) if child is not None)
+
+
+def buffers_written(body: list, call_writes) -> list:
+    """The buffers that a store or a bit store in ``body`` writes, and those that
+    ``call_writes(call)`` says a call (a CallStmt, or a CallExpr inside any statement) may
+    write (a buffer may come more than once)."""
+    out = []
+    for stmt in walk_stmts(body):
+        if isinstance(stmt, Store):
+            out.append(stmt.buffer)
+        elif isinstance(stmt, BitStore) and isinstance(stmt.target, Load):
+            out.append(stmt.target.buffer)
+        elif isinstance(stmt, CallStmt):
+            out.extend(call_writes(stmt))
+        for e in stmt.exprs():
+            for call in walk_expr(e) if e is not None else ():
+                if isinstance(call, CallExpr):
+                    out.extend(call_writes(call))
+    return out
+
+
+def params_written(fn: Function) -> set:
+    """Ids of the array parameters of ``fn`` that it, or a kernel it passes them to, may write."""
+    def call_writes(call):
+        inner = params_written(call.func)
+        return [a.buffer for p, a in zip(call.func.params, call.args)
+                if isinstance(a, BufferRef) and id(p) in inner]
+    written = {id(b) for b in buffers_written(fn.body, call_writes)}
+    return {id(p) for p in fn.params if isinstance(p, Buffer) and id(p) in written}
 
 
 def all_functions(top: Function) -> list:
