@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import index, int4, int7, int8, int16, int32, int64, uint1, uint3, uint8, uint63
+from allo_rtl.types import index, int4, int7, int8, int12, int16, int32, int64, uint1, uint3, uint5, uint8, uint63
 
 from .helpers_rtl import assert_rtl_equals_interp
 
@@ -245,3 +245,24 @@ def test_a_callees_partitioned_result_has_the_callers_layout(simulator):
     s.partition(s.A, allo.Partition.Block, dim=2, factor=2)
     A = np.arange(12, dtype=np.int64).reshape(6, 2)
     assert assert_rtl_equals_interp(s, [A], simulator) == 13
+
+
+def row_differences(A: uint5[5, 7]) -> int12[4, 6]:
+    L: int12[4, 6] = -1
+    for i, j in allo.grid(4, 6):
+        L[i, j] = A[i + 1, j + 1] - A[i, j + 1]
+    return L
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_register_read_is_not_moved_past_the_write_after_it(simulator):
+    # the pipelined body shifts a line buffer in registers: the read of line 1 (for line 0)
+    # was moved to its user's cycle, after line 1 had been overwritten (found by bench/fuzz.py)
+    s = allo.customize(row_differences)
+    lb = s.reuse_at(s.A, "i")
+    s.reuse_at(lb, "j")
+    s.split("i", 4)
+    s.pipeline("i.outer", initiation_interval=2)
+    A = np.random.default_rng(5).integers(0, 32, (5, 7)).astype(np.uint8)
+    want = (A[1:, 1:].astype(np.int64) - A[:-1, 1:]) % 64    # uint5 - uint5 is a uint6
+    assert np.array_equal(assert_rtl_equals_interp(s, [A], simulator), want)

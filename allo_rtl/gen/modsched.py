@@ -213,13 +213,19 @@ def carried_constraints(nodes: list, read_latency, iterations: Iterations, users
 
 
 def _late_register_loads(nodes: list, read_latency, users: dict) -> None:
-    """Register reads (and the free casts after them) as late as their first user: a
-    recurrence through registers then spans only the cycles between that read and the write."""
+    """Register reads (and the free casts after them) as late as their first user, and no later
+    than a store of the same word that must follow them: a recurrence through registers then
+    spans only the cycles between that read and the write."""
+    after: dict = {}   # id(access) -> [(store, distance)] ordered after it
+    for n in nodes:
+        for d, distance in n.deps:
+            after.setdefault(id(d), []).append((n, distance))
     for n in reversed(nodes):
         movable = (n.kind == "load" and read_latency(n.attrs["buffer"]) == 0) or \
             (n.kind == "op" and n.op == "cast" and n.operands[0].kind in ("load", "var"))
         if movable and users.get(id(n)):
-            latest = min(u.cycle for u in users[id(n)])
+            latest = min([u.cycle for u in users[id(n)]] +
+                         [s.cycle - distance for s, distance in after.get(id(n), [])])
             if latest > n.cycle:
                 n.cycle = n.ready = latest
 
