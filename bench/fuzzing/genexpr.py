@@ -237,8 +237,9 @@ class ExprGen:
         """A low bit index in [0, bits - width] (or anywhere, in a fault-prone case)."""
         r = self.r
         top = bits - width
-        if self.fault_prone and self.chance(0.3) and c.scalars:
-            return Ref(r.choice(c.scalars)) if type_of(Ref(c.scalars[0])).is_int else Lit(0)
+        integers = [s for s in c.scalars if type_of(Ref(s)).is_int]
+        if self.fault_prone and self.chance(0.3) and integers:
+            return Ref(r.choice(integers))
         loops = [(v, lo, hi) for v, lo, hi in c.readonly if lo >= 0 and hi - lo <= top]
         if loops and r.random() < 0.5:
             v, lo, hi = r.choice(loops)
