@@ -20,6 +20,12 @@ MARKER = "# <- here"
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def line_of(fn, text: str) -> int:
+    """The line number of the first line of ``fn``'s source that contains ``text``."""
+    lines, first = inspect.getsourcelines(fn)
+    return next(first + n for n, line in enumerate(lines) if text in line)
+
+
 def marked_line(obj) -> tuple[int, str]:
     """(1-based line number in its file, text) of the single ``# <- here`` line of ``obj``."""
     lines, first = inspect.getsourcelines(obj)

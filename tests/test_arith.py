@@ -4,7 +4,6 @@ Expected values come from independent models in this file (integer wrap-around, 
 fixed-point model, numpy float32/float16 step by step, a bit-level bfloat16 model), never from
 running our own code. (No ``from __future__ import annotations``: see test_language.py.)
 """
-import inspect
 import math
 import struct
 
@@ -16,6 +15,8 @@ from allo_rtl.errors import AlloError, AlloIndexError, AlloRuntimeError
 from allo_rtl.frontend import typing as rules
 from allo_rtl.types import (Fixed, Int, UFixed, UInt, bfloat16, float16, float32, int8, int16,
                             int32, int64, uint8, uint9, uint32)
+
+from .helpers_diagnostics import line_of
 
 INT_MIN, INT_MAX = -2**31, 2**31 - 1
 
@@ -500,11 +501,6 @@ def oob_loop(A: int32[2, 3]):
             A[r, c] = r + c
 
 
-def _line_of(fn, text):
-    lines, first = inspect.getsourcelines(fn)
-    return first + next(n for n, line in enumerate(lines) if text in line)
-
-
 @pytest.mark.parametrize("fn,i,text", [(oob_write, 4, "A[i] = 1"), (oob_write, -1, "A[i] = 1"),
                                        (oob_write, 100, "A[i] = 1"), (oob_read, 4, "x: int32 = A[i]"),
                                        (oob_read, -2, "x: int32 = A[i]")])
@@ -520,7 +516,7 @@ def test_out_of_bounds_raises_and_leaves_arguments_untouched(fn, i, text):
     assert "'A'" in msg or " A " in msg
     assert str(i) in msg
     assert text in msg  # the source line is quoted
-    assert err.line == _line_of(fn, text)
+    assert err.line == line_of(fn, text)
     assert np.array_equal(A, before)
 
 
@@ -530,5 +526,5 @@ def test_out_of_bounds_in_loop_nest_names_2d_index():
     with pytest.raises(AlloIndexError) as e:
         build(oob_loop)(A)
     assert "A" in str(e.value) and "3" in str(e.value)
-    assert e.value.line == _line_of(oob_loop, "A[r, c] = r + c")
+    assert e.value.line == line_of(oob_loop, "A[r, c] = r + c")
     assert np.array_equal(A, before)

@@ -6,7 +6,6 @@ Every test checks, through ``check()`` (see ``helpers_diagnostics.py``), that th
 that its message names the primitive, the argument or loops at fault and what was expected, and
 that it carries a hint. A schedule that fails a check is left unchanged.
 """
-import inspect
 
 import pytest
 
@@ -14,13 +13,7 @@ import allo_rtl as allo
 from allo_rtl.errors import ScheduleError
 from allo_rtl.types import int32
 
-from .helpers_diagnostics import check, gemm
-
-
-def line_of(fn, text: str) -> int:
-    """The line number of the first line of ``fn``'s source that contains ``text``."""
-    lines, first = inspect.getsourcelines(fn)
-    return next(first + n for n, line in enumerate(lines) if text in line)
+from .helpers_diagnostics import check, gemm, line_of
 
 
 # -- kernels (no markers: the marker of each test is on its primitive's call) ----------------------

@@ -7,6 +7,8 @@ import pytest
 import allo_rtl as allo
 from allo_rtl.types import int32
 
+from .helpers_diagnostics import line_of
+
 
 
 def dot_twice(A: int32[16], x: int32[16]) -> int32:
@@ -49,12 +51,6 @@ def matvec(A: int32[6, 8], x: int32[8]) -> int32[6]:
     return y
 
 
-def line(fn, text):
-    import inspect
-    lines, first = inspect.getsourcelines(fn)
-    return first + next(k for k, t in enumerate(lines) if text in t)
-
-
 def simulate(s, *args):
     mod = s.build(target="rtl", simulator="amaranth")
     out = mod(*args)
@@ -68,7 +64,7 @@ def test_port_bound_ii_names_the_array_and_line():
     r = s.report().loop("i")
     assert (r.target_ii, r.ii) == (1, 2)
     assert r.cause == (f"memory port: 2 accesses per iteration to A (line "
-                       f"{line(dot_twice, 'acc += A[i]')}), one per cycle")
+                       f"{line_of(dot_twice, 'acc += A[i]')}), one per cycle")
     assert f"II 2 (target 1; memory port" in str(s.report())
     a = np.arange(16, dtype=np.int32) - 5
     x = np.arange(16, dtype=np.int32) * 2
@@ -88,7 +84,7 @@ def test_recurrence_through_a_variable():
     s = allo.customize(running)
     s.pipeline("i")
     r = s.report().loop("i")
-    assert r.ii > 1 and r.cause == f"recurrence through variable acc (line {line(running, 'acc = (acc')})"
+    assert r.ii > 1 and r.cause == f"recurrence through variable acc (line {line_of(running, 'acc = (acc')})"
     a = np.arange(16, dtype=np.int32) * 7 - 30
     np.testing.assert_array_equal(simulate(s, a), allo.customize(running).build()(a))
 
@@ -108,8 +104,8 @@ def test_data_dependent_recurrence_is_conservative():
     s.pipeline("i")
     r = s.report().loop("i")
     assert r.ii >= 2 and r.cause == (f"recurrence through array hist: stored at line "
-                                     f"{line(histogram, 'hist[idx[i]] +=')}, loaded at line "
-                                     f"{line(histogram, 'hist[idx[i]] +=')}")
+                                     f"{line_of(histogram, 'hist[idx[i]] +=')}, loaded at line "
+                                     f"{line_of(histogram, 'hist[idx[i]] +=')}")
     idx = np.random.default_rng(3).integers(0, 6, 32).astype(np.int32)
     np.testing.assert_array_equal(simulate(s, idx), np.bincount(idx, minlength=2048))
 

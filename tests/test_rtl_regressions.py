@@ -2,12 +2,16 @@
 the generator. Each runs on the interpreter and on all three simulators, and the hardware must
 equal the interpreter bit for bit (results, their dtypes, updated arrays) in the predicted
 number of cycles."""
+import contextlib
+import signal
+
 import numpy as np
 import pytest
 
 import allo_rtl as allo
 from allo_rtl.types import index, int4, int7, int8, int12, int16, int32, int64, uint1, uint3, uint5, uint8, uint63
 
+from .helpers_diagnostics import line_of
 from .helpers_rtl import assert_rtl_equals_interp
 
 SIMULATORS = ["amaranth", "verilator", "icarus"]
@@ -266,3 +270,43 @@ def test_a_register_read_is_not_moved_past_the_write_after_it(simulator):
     A = np.random.default_rng(5).integers(0, 32, (5, 7)).astype(np.uint8)
     want = (A[1:, 1:].astype(np.int64) - A[:-1, 1:]) % 64    # uint5 - uint5 is a uint6
     assert np.array_equal(assert_rtl_equals_interp(s, [A], simulator), want)
+
+
+def banks_chosen_at_run_time(A: int32[4], B: int32[8]) -> int32:
+    s: int32 = 0
+    for i in range(8):
+        x: int32 = A[0]
+        A[1] = x
+        s += A[B[i] & 3]
+    return s
+
+
+@contextlib.contextmanager
+def finishes_within(seconds: int):
+    def too_slow(*_):
+        raise AssertionError(f"not finished after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_an_access_to_banks_chosen_at_run_time_finds_a_slot_free_on_all(simulator):
+    # A[0] takes bank 0 in slot 0 and A[1] bank 1 in slot 1 at II 2: the access whose bank is
+    # chosen at run time needs both banks in one slot, and none has both free. The scheduler
+    # looked for one forever (found by bench/fuzz.py as a timeout); now it raises the II
+    s = allo.customize(banks_chosen_at_run_time)
+    s.partition(s.A, allo.Partition.Cyclic, dim=1, factor=2)
+    s.pipeline("i")
+    with finishes_within(60):
+        r = s.report().loop("i")
+    assert r.ii == 3 and r.cause == (
+        f"memory ports: the access at line {line_of(banks_chosen_at_run_time, 's += A[')} "
+        f"reaches several banks of A and needs a cycle in which all are free")
+    A = np.array([3, 5, 7, 11], dtype=np.int32)
+    B = np.arange(8, dtype=np.int32) * 3
+    assert assert_rtl_equals_interp(s, [A, B], simulator) == 2 * (3 + 11 + 7 + 3)   # A[1] is A[0] by then

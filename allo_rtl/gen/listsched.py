@@ -62,6 +62,16 @@ def live_nodes(dfg: Dfg) -> list:
     return out
 
 
+class NoFreeSlot(Exception):
+    """A modulo reservation table has no slot where every port an access takes is free: an
+    access reaching several banks needs one slot free on all of them, which the per-bank
+    resource bound does not guarantee. The II must grow."""
+
+    def __init__(self, node: Node):
+        super().__init__(node)
+        self.node = node
+
+
 class PortModel:
     """Memory ports per cycle. ``port_of(buffer, "load"|"store", banks)`` gives the ports an
     access to one of ``banks`` takes as ``[(port key, accesses per cycle or None for
@@ -120,6 +130,7 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
             continue
         cycle = max([o.ready for o in n.operands if o.kind not in _ALWAYS] +
                     [d.cycle + dist for d, dist in n.deps] + [earliest.get(id(n), 0)])
+        port_tries = 0
         while True:
             t_in = max([arrival(o, cycle) for o in n.operands] + [0.0])
             chained = t_in > model.reg_out
@@ -137,6 +148,9 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
                 continue
             if n.kind in ("load", "store"):
                 if not ports.free(n, cycle):
+                    port_tries += 1
+                    if ports.modulo and port_tries >= ports.modulo:
+                        raise NoFreeSlot(n)   # every slot of the table tried
                     cycle += 1
                     continue
                 ports.take(n, cycle)

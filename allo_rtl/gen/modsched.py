@@ -5,7 +5,9 @@ reservation table of memory ports at a candidate II. The achieved II is the smal
 ``max(target, resource bound, recurrence bound)`` that the schedule meets:
 
 * resource bound: per memory port (per bank), the accesses one iteration makes over what the
-  port takes per cycle; a sequential divider serves one iteration at a time;
+  port takes per cycle; a sequential divider serves one iteration at a time. An access whose
+  bank is chosen at run time needs one cycle of the table in which every bank it reaches is
+  free; when none is, the II grows by one until one is;
 * recurrence bound: a variable written in one iteration and read in the next, or a memory word
   stored in one iteration and loaded (or stored) in a later one, must be written before the
   next iteration's reads. Dependence distances come from the addresses' affine forms in the
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from ..ir.layout import Layout
 from .graph import Dfg, Node, affine_parts
-from .listsched import PortModel, live_nodes, schedule_block
+from .listsched import NoFreeSlot, PortModel, live_nodes, schedule_block
 
 
 # Rounds of holding accesses back at one II (a chain of n shift-register stages takes n).
@@ -283,7 +285,10 @@ def _schedule_at(dfg: Dfg, model, port_of, read_latency, latency_of, ii: int, us
                 held.add(id(c))
         if not held:
             break
-        length, broken = attempt(earliest)
+        try:
+            length, broken = attempt(earliest)
+        except NoFreeSlot:
+            break   # the held accesses found no free port: keep the schedule without holds
     if broken and earliest:
         length, broken = attempt(None)
     return length, broken
@@ -301,20 +306,18 @@ def modulo_schedule(dfg: Dfg, model, port_of, read_latency, latency_of, target: 
     # which pairs constrain each other, and at what distance, does not depend on the cycles
     constraints = carried_constraints(dfg.nodes, read_latency, iterations, users)
     ii = max(target, res_ii)
-    rec_ii, rec_cause = 1, ""
+    cause = "the target II" if ii == target else res_cause
     while True:
-        length, broken = _schedule_at(dfg, model, port_of, read_latency, latency_of, ii, users,
-                                      constraints)
+        try:
+            length, broken = _schedule_at(dfg, model, port_of, read_latency, latency_of, ii,
+                                          users, constraints)
+        except NoFreeSlot as full:
+            ii += 1
+            cause = (f"memory ports: the access at {_where(full.node)} reaches several banks "
+                     f"of {full.node.attrs['buffer'].name} and needs a cycle in which all are free")
+            continue
         if not broken:
             break
         (*_, what), needed = max(broken, key=lambda b: b[1])
-        if needed >= rec_ii:
-            rec_ii, rec_cause = needed, what
-        ii = needed
-    if ii == target:
-        cause = "the target II"
-    elif ii == res_ii:
-        cause = res_cause
-    else:
-        cause = f"recurrence through {rec_cause}"
+        ii, cause = needed, f"recurrence through {what}"
     return ModuloSchedule(ii, length, target, cause)
