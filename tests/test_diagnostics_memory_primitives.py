@@ -6,7 +6,7 @@ import allo_rtl as allo
 from allo_rtl.errors import ScheduleError
 from allo_rtl.types import int32
 
-from .helpers_diagnostics import check, gemm
+from .helpers_diagnostics import check, gemm, line_of
 
 
 def stencil(A: int32[10], B: int32[8]):
@@ -79,6 +79,42 @@ def test_buffer_at_unknown_axis():
         s.buffer_at(s.C, axis="zz")  # <- here
     check(info, ScheduleError, "buffer_at: argument 'axis': unknown loop 'zz'",
           's.buffer_at(s.C, axis="zz")')
+
+
+def shifted_row(A: int32[4, 4]) -> int32[4, 4]:
+    B: int32[4, 4] = 0
+    for y in range(4):
+        for x in range(4):
+            B[y, x] += A[y, x + 1]
+    return B
+
+
+def test_buffer_at_access_that_may_leave_the_array():
+    # The interpreter would report A[0, 4] at the access; a buffered slice would report its own
+    # buffer (or fault in the copy), so buffer_at refuses an index not proven in bounds.
+    s = allo.customize(shifted_row)
+    with pytest.raises(ScheduleError) as info:
+        s.buffer_at(s.A, axis="y")  # <- here
+    check(info, ScheduleError, "buffer_at: the index of dimension 2 of A at line "
+          f"{line_of(shifted_row, 'A[y, x + 1]')} takes values 1..4, outside [0, 4)",
+          's.buffer_at(s.A, axis="y")')
+
+
+def indirect_row(A: int32[4, 4], P: int32[4]) -> int32[4, 4]:
+    B: int32[4, 4] = 0
+    for y in range(4):
+        for x in range(4):
+            B[y, x] += A[y, P[x]]
+    return B
+
+
+def test_buffer_at_index_not_bounded_by_loop_counters():
+    s = allo.customize(indirect_row)
+    with pytest.raises(ScheduleError) as info:
+        s.buffer_at(s.A, axis="y")  # <- here
+    check(info, ScheduleError, "buffer_at: the index of dimension 2 of A at line "
+          f"{line_of(indirect_row, 'A[y, P[x]]')} is not bounded by loop counters",
+          's.buffer_at(s.A, axis="y")')
 
 
 def test_reuse_at_written_array():

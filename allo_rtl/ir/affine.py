@@ -51,3 +51,31 @@ def constant_difference(hi: ir.Expr, lo: ir.Expr):
     for v, c in b[0].items():
         diff[v] = diff.get(v, 0) - c
     return None if _clean(diff) else a[1] - b[1]
+
+
+def affine_range(expr: ir.Expr, loops: dict, _depth: int = 0):
+    """``(lowest, highest)`` of an affine ``expr`` whose variables are loop counters (``loops``:
+    Var -> its For), from the loops' bounds (themselves affine in outer counters); ``()`` when a
+    loop it depends on never runs; None when it cannot be bounded so (a variable other than a
+    loop counter, a load, a call...)."""
+    form = affine_form(expr)
+    if form is None or _depth > 64:
+        return None
+    terms, lo = form
+    hi = lo
+    for var, coeff in terms.items():
+        loop = loops.get(var)
+        if loop is None:
+            return None
+        first, last = affine_range(loop.lo, loops, _depth + 1), affine_range(loop.hi, loops, _depth + 1)
+        if first is None or last is None:
+            return None
+        if first == () or last == ():
+            return ()
+        # range(lo, hi, step): up from lo below hi, or down from lo above hi
+        low, high = (first[0], last[1] - 1) if loop.step > 0 else (last[0] + 1, first[1])
+        if low > high:
+            return ()
+        a, b = coeff * low, coeff * high
+        lo, hi = lo + min(a, b), hi + max(a, b)
+    return lo, hi

@@ -3,7 +3,7 @@ fill, shift and write them back."""
 from __future__ import annotations
 
 from ..ir import nodes as ir
-from ..ir.affine import affine_form
+from ..ir.affine import affine_form, affine_range
 from ..ir.rewrite import Rewriter, copy_expr, index_add, index_const, loop_nest, substitute
 from .. import types as T
 from ..types import ArrayType, Index
@@ -107,6 +107,7 @@ def make_accumulation_buffer(fn: ir.Function, buffer: ir.Buffer, loop: ir.For, l
                           "different expressions inside the loop",
                           "the buffer holds one slice of the array: the dimensions not indexed "
                           "by inner loops must use one affine index", loc)
+    _check_in_bounds(fn, buffer, loads + stores, loc)
     fixed_index = {d: index_lists[0][d] for d in fixed}
     new = _new_local(fn, f"{buffer.name}_buf", buffer.elem, [buffer.shape[d] for d in window], loc)
 
@@ -127,6 +128,27 @@ def make_accumulation_buffer(fn: ir.Function, buffer: ir.Buffer, loop: ir.For, l
             f"{new.name}_back")
     loop.body[:] = init + body + back
     return new
+
+
+def _check_in_bounds(fn: ir.Function, buffer: ir.Buffer, accesses: list, loc):
+    """Every access of ``buffer`` in the buffered loop stays inside it, for every value of the
+    loop counters: the buffer holds a slice of the array, so an index out of bounds would be
+    reported on the buffer rather than on the array, and the copy into the buffer would read
+    the slice even where the access sits in a branch that never runs."""
+    loops = {s.var: s for s in ir.walk_stmts(fn.body) if isinstance(s, ir.For)}
+    for access in accesses:
+        indices = access.target.indices if isinstance(access, ir.BitStore) else access.indices
+        for d, (index, size) in enumerate(zip(indices, buffer.shape)):
+            span = affine_range(index, loops)
+            if span == () or (span is not None and 0 <= span[0] and span[1] < size):
+                continue
+            what = ("is not bounded by loop counters" if span is None
+                    else f"takes values {span[0]}..{span[1]}, outside [0, {size})")
+            raise illegal("buffer_at", f"the index of dimension {d + 1} of {buffer.name} at line "
+                          f"{access.loc.line} {what}",
+                          "buffer_at copies a slice of the array into a buffer, so it needs every "
+                          "access inside the loop to stay in bounds whatever the loop counters "
+                          "are", loc)
 
 
 def _form_key(expr):

@@ -145,7 +145,9 @@ class MemoryPrimitives:
                                                                    C_buf[j] += A[i, k]*B[k, j]
                                                            for j0 in range(3): C[i, j0] = C_buf[j0]
 
-        Returns the new buffer's handle."""
+        Every index of ``target`` inside the loop must stay in bounds for all values of the loop
+        counters (an affine function of them, bounded by their loops), since an access out of
+        bounds would land in the buffer. Returns the new buffer's handle."""
         handle, loop, fn = self._array_and_loop("buffer_at", target, axis,
                                                 "name an array the loop accesses")
         new = make_accumulation_buffer(fn, handle.buffer, loop.loop, caller_loc())
