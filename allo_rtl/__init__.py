@@ -6,8 +6,9 @@
 """
 from . import types
 from .errors import AlloError
-from .frontend.markers import grid, reduction
+from .frontend.markers import grid, meta_elif, meta_else, meta_for, meta_if, reduction
 from .schedule import Partition, Schedule, customize
 
-__all__ = ["AlloError", "Partition", "Schedule", "customize", "grid", "reduction", "types"]
+__all__ = ["AlloError", "Partition", "Schedule", "customize", "grid", "reduction", "meta_if",
+           "meta_elif", "meta_else", "meta_for", "types"]
 __version__ = "0.1.0"

@@ -21,7 +21,8 @@ __all__ = [
     "SourceLoc", "AlloError", "AlloSyntaxError", "AlloNameError", "AlloTypeError",
     "AlloIndexError", "AlloValueError", "AlloTemplateError", "ScheduleError", "AlloRuntimeError",
     "UnsupportedError", "SimulationError", "caller_loc", "index_out_of_bounds", "division_by_zero",
-    "negative_shift", "index_shift_too_large", "bit_index_out_of_range",
+    "negative_shift", "index_shift_too_large", "bit_index_out_of_range", "AlloDeadlockError",
+    "dataflow_deadlock",
 ]
 
 
@@ -112,6 +113,10 @@ class AlloRuntimeError(AlloError):
     """A failure while a kernel runs: an out-of-bounds access, a division by zero."""
 
 
+class AlloDeadlockError(AlloRuntimeError):
+    """Every running kernel of a dataflow design waits on a stream that nothing will serve."""
+
+
 class UnsupportedError(AlloError):
     """A valid kernel that a target cannot build (yet)."""
 
@@ -167,3 +172,16 @@ def bit_index_out_of_range(lo: int, width: int, bits: int, loc) -> AlloRuntimeEr
     return AlloRuntimeError(
         f"bit index {int(lo)} out of range for a {width}-bit field of a {bits}-bit value", loc,
         hint=f"the low bit must be in [0, {bits - width}]")
+
+
+def dataflow_deadlock(waits: list) -> AlloDeadlockError:
+    """``waits``: (kernel, "put" or "get", stream, depth, loc) of every waiting kernel."""
+    def where(loc):
+        return f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc is not None else "?"
+    parts = [f"{kernel} waits to {op} {'into' if op == 'put' else 'from'} '{stream}' "
+             f"({'full, depth ' + str(depth) if op == 'put' else 'empty'}) at {where(loc)}"
+             for kernel, op, stream, depth, loc in waits]
+    return AlloDeadlockError("deadlock: every running kernel waits: " + "; ".join(parts),
+                             waits[0][4] if waits else None,
+                             hint="each stream must get as many values as are put into it, "
+                             "and its depth must allow the order of puts and gets")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType", "Stream",
-    "StreamType", "bool", "index", "float16", "bfloat16", "float32", "float64",
+    "StreamType", "ConstExpr", "bool", "index", "float16", "bfloat16", "float32", "float64",
     "is_integer", "is_fixed_or_int", "is_float",
 ]
 
@@ -228,6 +228,37 @@ class _StreamFactory:
 
 
 Stream = _StreamFactory()
+
+
+class ConstExprType:
+    """``ConstExpr[T]``: a name bound at compile time to a value computed in Python (from
+    template parameters, pids, constants), as Allo's ``x: ConstExpr[int32] = N // P``."""
+
+    def __init__(self, elem: AlloType):
+        if not isinstance(elem, AlloType):
+            raise AlloTypeError(f"ConstExpr needs a scalar type, got {elem!r}", caller_loc(),
+                                "write ConstExpr[int32]")
+        self.elem = elem
+
+    def __eq__(self, other):
+        return isinstance(other, ConstExprType) and self.elem == other.elem
+
+    def __hash__(self):
+        return hash(("ConstExpr", self.elem))
+
+    def __repr__(self):
+        return f"ConstExpr[{self.elem!r}]"
+
+
+class _ConstExprFactory:
+    def __getitem__(self, elem) -> ConstExprType:
+        return ConstExprType(elem)
+
+    def __repr__(self):
+        return "ConstExpr"
+
+
+ConstExpr = _ConstExprFactory()
 
 bool = UInt(1)  # noqa: A001 - the kernel language's name, as in Allo
 index = Index()

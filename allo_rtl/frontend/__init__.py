@@ -13,12 +13,12 @@ import re
 
 from .. import types as T
 from .._frames import user_frame
-from ..errors import (AlloSyntaxError, AlloTemplateError, AlloTypeError, UnsupportedError,
-                      caller_loc)
+from ..errors import AlloSyntaxError, AlloTemplateError, AlloTypeError, caller_loc
 from ..ir import nodes as ir
 from .consteval import ConstEnv, NotConstant, evaluate
 from .enclosing import Caller, enclosing_names
 from .exprs import LocalKernel
+from .regions import KernelInstance
 from .markers import grid, reduction
 from .source import KernelSource
 from .stmts import FunctionBuilder
@@ -38,6 +38,7 @@ class KernelRegistry:
         self.caller = caller or Caller()
         self.caller_locals = _annotation_values(self.caller.local_vars())
         self.built: dict = {}
+        self.callees: list = []    # what `built` is keyed by id of, kept alive so no id is reused
         self.in_progress: list = []
         self.used_names: set = set()
 
@@ -52,6 +53,7 @@ class KernelRegistry:
             raise AlloSyntaxError(f"kernel {callee.__name__!r} calls itself: {' -> '.join(cycle)}",
                                   call_loc, "hardware has no call stack; write the recursion as a loop")
         def_time_only = set()
+        instance = callee if isinstance(callee, KernelInstance) else None
         if isinstance(callee, LocalKernel):
             source, env, py_func = callee.source, callee.env, None
         else:
@@ -60,7 +62,7 @@ class KernelRegistry:
             env = ConstEnv.of_function(callee, caller_locals=self.caller_locals,
                                        enclosing=enclosing)
         params = self.bind_template(source, env, template_args, call_loc)
-        name = source.tree.name
+        name = source.tree.name if instance is None else instance.instance_name
         if template_args:
             name += "_" + "_".join(_arg_name(a) for a in template_args)
         unique, n = name, 1
@@ -70,7 +72,7 @@ class KernelRegistry:
         self.in_progress.append((key, source.tree.name))
         try:
             builder = FunctionBuilder(source, env.child(params), self, unique, py_func,
-                                      def_time_only)
+                                      def_time_only, instance)
             fn = builder.build()
         finally:
             self.in_progress.pop()
@@ -79,6 +81,7 @@ class KernelRegistry:
                 if called not in fn.callees:
                     fn.callees.append(called)
         self.built[key] = fn
+        self.callees.append(callee)
         return fn
 
     @staticmethod
@@ -157,10 +160,6 @@ def parse_kernel(fn, instantiate=None) -> ir.Function:
     if not callable(fn) or not hasattr(fn, "__code__"):
         raise AlloTypeError(f"customize() needs a kernel function, got {fn!r}", caller_loc(),
                             "pass the Python function itself, e.g. allo.customize(gemm)")
-    if getattr(fn, "__allo_dataflow__", None):
-        raise UnsupportedError(f"{fn.__name__!r} is a dataflow {fn.__allo_dataflow__}, which is "
-                               "not supported yet", caller_loc(),
-                               "dataflow regions and streams come in a later release")
     args = tuple(instantiate) if instantiate is not None else ()
     caller = _caller()
     try:

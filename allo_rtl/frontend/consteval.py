@@ -18,6 +18,11 @@ _PY_BINOPS = {
     ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.Div: operator.truediv,
 }
 _PY_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+_PY_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
 
 # Callables that may appear in annotations and constant expressions.
 _TYPE_CONSTRUCTORS = (T.Int, T.UInt, T.Fixed, T.UFixed, T.StreamType)
@@ -125,7 +130,7 @@ def evaluate(node: ast.AST, env: ConstEnv, local_names=frozenset(), annotation=F
     if isinstance(node, ast.Subscript):
         base = evaluate(node.value, env, local_names, annotation)
         key = evaluate(node.slice, env, local_names, annotation)
-        if isinstance(base, (T.AlloType, T.StreamType, type(T.Stream))):
+        if isinstance(base, (T.AlloType, T.StreamType, type(T.Stream), type(T.ConstExpr))):
             return base[key]
         if isinstance(base, (tuple, list, dict)):
             return base[key]
@@ -145,6 +150,35 @@ def evaluate(node: ast.AST, env: ConstEnv, local_names=frozenset(), annotation=F
         if not isinstance(value, (int, float)):
             raise NotConstant(node)
         return _PY_UNARY[type(node.op)](value)
+    # Comparisons and logic serve compile-time choices (meta_if, ConstExpr): `i in {0, M + 1}`
+    if isinstance(node, ast.Compare):
+        lhs = evaluate(node.left, env, local_names, annotation)
+        for op, right in zip(node.ops, node.comparators):
+            rhs = evaluate(right, env, local_names, annotation)
+            try:
+                if not _PY_COMPARE[type(op)](lhs, rhs):
+                    return False
+            except TypeError:
+                raise NotConstant(node) from None
+            lhs = rhs
+        return True
+    if isinstance(node, ast.BoolOp):
+        value = None
+        for operand in node.values:
+            value = evaluate(operand, env, local_names, annotation)
+            if bool(value) == isinstance(node.op, ast.Or):
+                return value
+        return value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not evaluate(node.operand, env, local_names, annotation)
+    if isinstance(node, ast.Set):
+        try:
+            return frozenset(evaluate(e, env, local_names, annotation) for e in node.elts)
+        except TypeError:
+            raise NotConstant(node) from None
+    if isinstance(node, ast.IfExp):
+        test = evaluate(node.test, env, local_names, annotation)
+        return evaluate(node.body if test else node.orelse, env, local_names, annotation)
     if isinstance(node, ast.Call) and not node.keywords:
         fn = evaluate(node.func, env, local_names, annotation)
         if fn in _TYPE_CONSTRUCTORS:

@@ -49,6 +49,7 @@ class LocalKernel:
         self.__name__ = tree.name
 
 
+_NOT_KERNELS = ("allo_rtl.dataflow", "allo_rtl.frontend.markers")   # get_pid, markers
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(sysconfig.get_paths()[key]) + os.sep
                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
 
@@ -58,7 +59,7 @@ def is_kernel_function(obj) -> bool:
     or a Python function of the user's (library functions count only when typed like kernels)."""
     if isinstance(obj, LocalKernel):
         return True
-    if not isinstance(obj, pytypes.FunctionType):
+    if not isinstance(obj, pytypes.FunctionType) or obj.__module__ in _NOT_KERNELS:
         return False
     if os.path.abspath(obj.__code__.co_filename).startswith(_LIBRARY_DIRS):
         return any(isinstance(a, (T.AlloType, T.ArrayType)) for a in obj.__annotations__.values())
@@ -354,6 +355,9 @@ class ExprBuilder:
         return value, ()
 
     def expr_Call(self, node):
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and \
+                self.is_stream_call(node):
+            return self.stream_get(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "reverse" and \
                 not node.args and self.const_value(node.func.value) is MISSING:
             operand = self.value(node.func.value)

@@ -14,6 +14,8 @@ from . import markers
 from .consteval import MISSING, NotConstant, evaluate
 from .enclosing import annotation_names, annotations_unevaluated
 from .exprs import _BINOPS, ExprBuilder, LocalKernel, is_kernel_function
+from .meta import MetaMixin
+from .regions import RegionMixin, dataflow_role
 
 _UNSUPPORTED_STMTS = {
     "Try": ("try", "hardware has no exceptions; check conditions with if"),
@@ -32,7 +34,6 @@ _UNSUPPORTED_STMTS = {
     "AsyncFor": ("async for", "kernels are synchronous"),
     "AsyncWith": ("async with", "kernels are synchronous"),
     "Match": ("match", "use if/elif/else"),
-    "With": ("with", "meta_if/meta_else come with dataflow regions"),
     "TypeAlias": ("type", "define type aliases outside kernels"),
 }
 
@@ -41,14 +42,18 @@ def _is_type(value, several=False) -> bool:
     """Whether ``value`` is a type (or, with ``several``, a tuple of scalar and array types)."""
     if several and isinstance(value, tuple):
         return bool(value) and all(isinstance(t, (T.AlloType, T.ArrayType)) for t in value)
-    return isinstance(value, (T.AlloType, T.ArrayType, T.StreamType))
+    return isinstance(value, (T.AlloType, T.ArrayType, T.StreamType, T.ConstExprType))
 
 
-class FunctionBuilder(ExprBuilder):
-    """Turns one kernel's ``FunctionDef`` into an ``ir.Function``."""
+class FunctionBuilder(MetaMixin, RegionMixin, ExprBuilder):
+    """Turns one kernel's (or dataflow region's) ``FunctionDef`` into an ``ir.Function``.
+    ``instance``: the df.kernel instance being built (regions.KernelInstance), if it is one."""
 
-    def __init__(self, source, env, registry, name: str, py_func=None, def_time_only=frozenset()):
+    def __init__(self, source, env, registry, name: str, py_func=None, def_time_only=frozenset(),
+                 instance=None):
         self.source, self.env, self.registry = source, env, registry
+        self.instance = instance
+        self.meta_chains: list = []
         self.def_time_only = def_time_only  # names only Python's evaluated annotations hold
         self.scope: dict = {}
         self.tree = source.tree
@@ -56,6 +61,7 @@ class FunctionBuilder(ExprBuilder):
         self.band_stack: list = []
         loc = self.loc(self.tree)
         self.fn = ir.Function(name, [], [], [], loc, py_func=py_func)
+        self.role = "kernel instance" if instance is not None else dataflow_role(self.tree, env)[0]
 
     # -- signature ---------------------------------------------------------------------------
     def resolve_type(self, node, what: str, several=False):
@@ -120,8 +126,11 @@ class FunctionBuilder(ExprBuilder):
                                     evaluated.get(a.arg))
             if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                                and isinstance(t.elem, T.StreamType)):
-                raise self.error(UnsupportedError, "stream parameters come with dataflow "
-                                 "regions, which are not supported yet", a, "pass arrays instead of streams for now")
+                raise self.error(UnsupportedError, "stream parameters are not supported yet",
+                                 a, "declare the stream in a df.region; its kernels use it")
+            if isinstance(t, T.ConstExprType):
+                raise self.error(AlloTypeError, "a parameter cannot be a ConstExpr", a,
+                                 "make it a template parameter: def f[N: int32](...)")
             cls = ir.Buffer if isinstance(t, T.ArrayType) else ir.Var
             param = cls(a.arg, t, self.loc(a), "arg")
             self.fn.params.append(param)
@@ -156,6 +165,17 @@ class FunctionBuilder(ExprBuilder):
     def build(self) -> ir.Function:
         self.signature()
         body = self.tree.body
+        if self.role == "region":
+            if self.fn.result_types:
+                raise self.error(AlloTypeError, f"dataflow region {self.fn.name!r} returns "
+                                 "nothing: its kernels write the region's arrays",
+                                 self.tree.returns, "remove the return annotation")
+            self.fn.body = self.region_body(body)
+            return self.fn
+        if self.role == "kernel":
+            raise self.error(AlloSyntaxError, f"{self.fn.name!r} is a df.kernel, which runs "
+                             "inside a df.region", self.tree,
+                             "customize the @df.region() function that defines it")
         self.fn.body = self.block(body, top=True)
         if self.fn.result_types and not (self.fn.body and isinstance(self.fn.body[-1], ir.Return)):
             raise self.error(AlloTypeError, f"kernel {self.fn.name!r} declares results "
@@ -166,12 +186,16 @@ class FunctionBuilder(ExprBuilder):
 
     def block(self, stmts, top=False) -> list:
         out = []
-        for i, node in enumerate(stmts):
-            if isinstance(node, ast.Return) and not (top and i == len(stmts) - 1):
-                raise self.error(AlloSyntaxError, "return is only allowed as the last statement "
-                                 "of a kernel", node, "compute the result into a variable and "
-                                 "return it at the end")
-            out.extend(self.stmt(node))
+        self.meta_chains.append(None)
+        try:
+            for i, node in enumerate(stmts):
+                if isinstance(node, ast.Return) and not (top and i == len(stmts) - 1):
+                    raise self.error(AlloSyntaxError, "return is only allowed as the last "
+                                     "statement of a kernel", node, "compute the result into a "
+                                     "variable and return it at the end")
+                out.extend(self.stmt(node))
+        finally:
+            self.meta_chains.pop()
         return out
 
     def stmt(self, node) -> list:
@@ -189,6 +213,9 @@ class FunctionBuilder(ExprBuilder):
         return []
 
     def stmt_FunctionDef(self, node):
+        if dataflow_role(node, self.env)[0] == "kernel":
+            raise self.error(AlloSyntaxError, f"df.kernel {node.name!r} is defined outside a "
+                             "df.region", node, "define kernels in the body of a @df.region()")
         self.scope[node.name] = LocalKernel(node, self.source.nested(node), self.env)
         return []
 
@@ -198,10 +225,11 @@ class FunctionBuilder(ExprBuilder):
         if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
             fn = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
             return [ir.CallStmt(self.loc(node), fn, self.kernel_call(fn, node.value), [])]
-        if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and \
-                node.value.func.attr in ("put", "get"):
-            raise self.error(UnsupportedError, "streams come with dataflow regions, which are "
-                             "not supported yet", node, "run kernels without streams for now")
+        if self.is_stream_call(node.value):
+            if node.value.func.attr == "put":
+                return self.stream_put(node.value, node)
+            get = self.stream_get(node.value)    # a get whose value is dropped still takes it
+            return [ir.Assign(self.loc(node), self.temporary("_drained", get.type, node), get)]
         self.expr(node.value)  # reports unsupported constructs precisely
         raise self.error(AlloSyntaxError, "this expression has no effect", node,
                          "assign its value to a variable or an array element")
@@ -254,10 +282,13 @@ class FunctionBuilder(ExprBuilder):
             raise self.error(AlloSyntaxError, "only a plain name can be declared with a type",
                              node.target, "declare a variable: x: int32 = 0")
         t = self.resolve_type(node.annotation, f"the type of {node.target.id!r}")
+        if isinstance(t, T.ConstExprType):
+            return self.const_declaration(node, t)
         if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                            and isinstance(t.elem, T.StreamType)):
-            raise self.error(UnsupportedError, "streams come with dataflow regions, which are not "
-                             "supported yet", node, "run kernels without streams for now")
+            raise self.error(AlloSyntaxError, "streams are declared in the body of a "
+                             "df.region", node, "declare it in the @df.region() function; its "
+                             "kernels put and get")
         if isinstance(t, T.ArrayType):
             if node.value is not None and isinstance(node.value, ast.Call):
                 buffer = self.declare(node.target.id, t, node)
@@ -311,6 +342,8 @@ class FunctionBuilder(ExprBuilder):
             raise self.error(AlloSyntaxError, "chained assignment a = b = ... is not supported",
                              node, "assign each variable separately")
         target = node.targets[0]
+        if self.is_get_pid(node.value):
+            return self.bind_pid(target, node)
         if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
             fn = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
             single_scalar = len(fn.result_types) == 1 and not isinstance(fn.result_types[0], T.ArrayType)

@@ -12,6 +12,7 @@ from ..errors import UnsupportedError
 from ..floats import round_f64, rounder
 from ..types import Index, is_float
 from . import runtime
+from .concurrency import Scheduler, StreamSites, make_stream_helpers
 from .emit_access import walk
 from .emit_stmt import FunctionCompiler
 from .pycode import Names, float_lit
@@ -44,10 +45,34 @@ def functions_of(top: ir.Function) -> list:
     return order
 
 
+def concurrent_functions(functions: list) -> set:
+    """Ids of the functions compiled as generators: those that put, get, run a region or call
+    one of these."""
+    out = set()
+    for fn in functions:
+        for s in ir.walk_stmts(fn.body):
+            if isinstance(s, (ir.StreamPut, ir.Parallel)) or any(
+                    isinstance(sub, ir.StreamGet) for e in s.exprs() if e is not None
+                    for sub in walk(e)):
+                out.add(id(fn))
+                break
+    changed = True
+    while changed:
+        changed = False
+        for fn in functions:
+            if id(fn) not in out and any(id(g) in out for g in _called(fn)):
+                out.add(id(fn))
+                changed = True
+    return out
+
+
 class ModuleCompiler:
-    def __init__(self, top: ir.Function):
+    def __init__(self, top: ir.Function, scheduler: Scheduler | None = None):
         self.top = top
         self.functions = functions_of(top)
+        self.concurrent = concurrent_functions(self.functions)
+        self.scheduler = scheduler or Scheduler()
+        self.stream_sites = StreamSites()
         self.sites = runtime.Sites()
         self.consts = {}
         self._names = Names()
@@ -86,13 +111,15 @@ class ModuleCompiler:
         namespace = dict(runtime.NAMESPACE)
         namespace["_r64"] = round_f64
         namespace.update(runtime.make_error_helpers(self.sites))
+        namespace.update(make_stream_helpers(self.stream_sites, self.scheduler))
         namespace.update(self.consts)
         return source, namespace
 
 
-def build(top: ir.Function):
-    """Compile ``top``; return (the Python function for ``top``, the source, the namespace)."""
-    mc = ModuleCompiler(top)
+def build(top: ir.Function, scheduler: Scheduler | None = None):
+    """Compile ``top``; return (the Python function running ``top``, the source, the namespace).
+    ``scheduler`` orders concurrent kernels (concurrency.py)."""
+    mc = ModuleCompiler(top, scheduler)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))   # the emitter recurses over expressions
     try:
@@ -107,4 +134,8 @@ def build(top: ir.Function):
         raise UnsupportedError(f"the interpreter cannot compile kernel '{top.name}': {err}", top.loc,
                                hint="split very deeply nested expressions or loop nests") from None
     exec(code, namespace)
-    return namespace[mc.func_name(top)], source, namespace
+    fn = namespace[mc.func_name(top)]
+    if id(top) in mc.concurrent:
+        drive = namespace["_drive"]
+        return (lambda *args: drive(fn(*args))), source, namespace
+    return fn, source, namespace

@@ -154,7 +154,17 @@ class ExprMixin:
     def e_CallExpr(self, e):
         args = [self.argument(a, p) for a, p in zip(e.args, e.func.params)]
         iv = I.of_type(e.type) if is_fixed_or_int(e.type) else None
+        if id(e.func) in self.module.concurrent:
+            return Code(self.call_text(e.func, ", ".join(a.text for a in args)), ATOM, iv, False)
         return call(self.func_name(e.func), *args, iv=iv)
+
+    def e_ChannelRef(self, e):
+        return Code(self.var_name(e.channel), ATOM, None, True)
+
+    def e_StreamGet(self, e):
+        iv = I.of_type(e.type) if is_fixed_or_int(e.type) else None
+        site = self.stream_site(e.channel, "get", e)
+        return Code(f"(yield from _get({self.var_name(e.channel)}, {site}))", ATOM, iv, False)
 
     # ------------------------------------------------------------------------------ arithmetic
 

@@ -9,7 +9,7 @@ import numbers
 
 from .. import ir
 from ..errors import UnsupportedError
-from ..types import ArrayType, Index, Int, StreamType, is_fixed_or_int, is_float
+from ..types import ArrayType, Index, Int, is_fixed_or_int, is_float
 from ..ir import intervals as I
 from .emit_access import AccessMixin, Frame, walk
 from .emit_expr import ExprMixin
@@ -73,9 +73,6 @@ class FunctionCompiler(AccessMixin, ExprMixin):
             self._name(p)
         for x in self.vars + self.bufs:
             self._name(x)
-            t = x.type.elem if isinstance(x, ir.Buffer) else x.type
-            if isinstance(t, StreamType) or isinstance(x.type, StreamType):
-                self.unsupported(x, f"'{x.name}': streams are not supported by the interpreter yet")
 
     # ------------------------------------------------------------------------------ host services
 
@@ -288,7 +285,7 @@ class FunctionCompiler(AccessMixin, ExprMixin):
     def _call_stmt(self, s, level):
         ind = _IND * level
         args = ", ".join(self.argument(a, p).text for a, p in zip(s.args, s.func.params))
-        text = f"{self.func_name(s.func)}({args})"
+        text = self.call_text(s.func, args)
         targets = s.targets
         if not targets:
             return [ind + text]
@@ -317,6 +314,38 @@ class FunctionCompiler(AccessMixin, ExprMixin):
                 return f"{self.var_name(target)} = {value}"
             return self.store_line(target.buffer, target.indices, value, target)
         self.unsupported(s, f"cannot assign a call's result of type {rtype!r} to {target!r}")
+
+    # ------------------------------------------------------------------------------ streams
+
+    def call_text(self, fn: ir.Function, args: str) -> str:
+        """A call of ``fn``: a generator kernel (concurrency.py) runs through ``yield from``."""
+        text = f"{self.func_name(fn)}({args})"
+        return f"(yield from {text})" if id(fn) in self.module.concurrent else text
+
+    def stream_site(self, channel: ir.Channel, op: str, node) -> int:
+        return self.module.stream_sites.add(self.fn.name, op, channel.name, channel.depth, node.loc)
+
+    def s_StreamPut(self, s, level):
+        def make():
+            value = self.value_as(s.value, s.channel.elem).text
+            site = self.stream_site(s.channel, "put", s)
+            return [f"{_IND * level}yield from _put({self.var_name(s.channel)}, {value}, {site})"]
+        return self.simple_stmt(level, make)
+
+    def s_Parallel(self, s, level):
+        """Make the region's streams, run the kernels that cannot wait on one, then resume the
+        others in turn until all have returned (concurrency._parallel)."""
+        ind = _IND * level
+        lines = [f"{ind}{self.var_name(c)} = _Fifo({c.name!r}, {c.depth})" for c in s.channels]
+        tasks = []
+        for call in s.calls:
+            args = ", ".join(self.argument(a, p).text for a, p in zip(call.args, call.func.params))
+            if id(call.func) in self.module.concurrent:
+                tasks.append(f"{self.func_name(call.func)}({args})")
+            else:
+                lines.append(f"{ind}{self.func_name(call.func)}({args})")
+        # even without tasks: a region is a generator, as its callers expect
+        return lines + [f"{ind}yield from _parallel([{', '.join(tasks)}])"]
 
     def s_Return(self, s, level):
         def make():

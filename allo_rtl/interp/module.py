@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import ir
 from .. import kernel_call
 from .compiler import build
+from .concurrency import Scheduler
 
 
 class InterpModule:
@@ -12,11 +13,12 @@ class InterpModule:
     in place when the kernel returns; if it raises, none is touched. Returns None, the one result,
     or a tuple of results (arrays as numpy arrays; see ``convert.py`` for dtypes).
 
-    ``top`` is the IR function, ``source`` the generated Python source."""
+    ``top`` is the IR function, ``source`` the generated Python source. ``schedule_seed``
+    shuffles the order concurrent kernels run in (results never depend on it)."""
 
-    def __init__(self, top: ir.Function):
+    def __init__(self, top: ir.Function, schedule_seed=None):
         self.top = top
-        self._fn, self.source, self._namespace = build(top)
+        self._fn, self.source, self._namespace = build(top, Scheduler(schedule_seed))
         self.written = ir.params_written(top)   # the array arguments that may change
 
     def __repr__(self):
@@ -33,6 +35,6 @@ class InterpModule:
         return outs
 
 
-def build_interpreter(top: ir.Function) -> InterpModule:
+def build_interpreter(top: ir.Function, schedule_seed=None) -> InterpModule:
     """Compile ``top`` (and every function it calls) for the reference interpreter."""
-    return InterpModule(top)
+    return InterpModule(top, schedule_seed)

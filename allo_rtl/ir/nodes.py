@@ -38,13 +38,14 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..errors import SourceLoc
-from ..types import AlloType, ArrayType
+from ..types import AlloType, ArrayType, StreamType
 
 __all__ = [
     "Var", "Buffer", "Expr", "Const", "VarRef", "BufferRef", "Load", "BinOp", "UnaryOp",
     "Compare", "BoolOp", "Not", "Select", "MinMax", "Abs", "Cast", "BitRead", "Reverse",
     "CallExpr", "Stmt", "Assign", "Store", "BitStore", "Decl", "For", "While", "If", "CallStmt",
-    "Return", "Function", "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
+    "Return", "Function", "Channel", "ChannelRef", "StreamGet", "StreamPut", "Parallel",
+    "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
     "buffers_written", "params_written",
 ]
 
@@ -87,6 +88,29 @@ class Buffer:
 
     def __repr__(self):
         return f"Buffer({self.name}: {self.type!r})"
+
+
+@dataclass(eq=False)
+class Channel:
+    """A stream (``Stream[T, depth]``): a FIFO of ``depth`` values of ``elem``. A dataflow
+    region's (``kind="local"``, created empty each time the region runs) or a kernel's stream
+    parameter (``"arg"``), bound by reference to the caller's channel like an array."""
+
+    name: str
+    type: StreamType
+    loc: SourceLoc
+    kind: str = "local"
+
+    @property
+    def elem(self) -> AlloType:
+        return self.type.elem
+
+    @property
+    def depth(self) -> int:
+        return self.type.depth
+
+    def __repr__(self):
+        return f"Channel({self.name}: {self.type!r})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +292,20 @@ class CallExpr(Expr):
         return tuple(self.args)
 
 
+@dataclass(eq=False)
+class ChannelRef(Expr):
+    """A whole stream, as an argument of a call. ``type`` is its StreamType."""
+
+    channel: Channel = None
+
+
+@dataclass(eq=False)
+class StreamGet(Expr):
+    """``channel.get()``: the oldest value of the stream, removed; waits while it is empty."""
+
+    channel: Channel = None
+
+
 # ---------------------------------------------------------------------------------------------
 # Statements: every one has ``loc``.
 
@@ -403,13 +441,38 @@ class Return(Stmt):
         return tuple(self.values)
 
 
+@dataclass(eq=False)
+class StreamPut(Stmt):
+    """``channel.put(value)``; ``value.type == channel.elem``; waits while the stream is full."""
+
+    channel: Channel = None
+    value: Expr = None
+
+    def exprs(self):
+        return (self.value,)
+
+
+@dataclass(eq=False)
+class Parallel(Stmt):
+    """A dataflow region's body: ``calls`` (CallStmts without results, one per kernel instance)
+    run concurrently and the statement ends when all have returned. ``channels`` are the
+    region's streams, empty each time it starts; the calls pass them to the kernels."""
+
+    calls: list = field(default_factory=list)
+    channels: list = field(default_factory=list)
+
+    def bodies(self):
+        return (self.calls,)
+
+
 # ---------------------------------------------------------------------------------------------
 # Functions
 
 
 @dataclass(eq=False)
 class Function:
-    """A kernel: parameters (Var or Buffer), result types, body, and what it declares and calls.
+    """A kernel: parameters (Var, Buffer or Channel), result types, body, and what it declares
+    and calls.
 
     A kernel returns at the end of its body; ``Return`` appears only as its last statement."""
 

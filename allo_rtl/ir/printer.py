@@ -48,6 +48,10 @@ def format_expr(e: ir.Expr) -> str:
         return f"{format_expr(e.operand)}.reverse()"
     if isinstance(e, ir.CallExpr):
         return f"{e.func.name}({', '.join(map(format_expr, e.args))})"
+    if isinstance(e, ir.ChannelRef):
+        return e.channel.name
+    if isinstance(e, ir.StreamGet):
+        return f"{e.channel.name}.get()"
     raise TypeError(f"cannot print {type(e).__name__}")
 
 
@@ -92,6 +96,12 @@ def format_stmts(body: list, indent: int = 1) -> list:
             lines.append(f"{pad}{outs + ' = ' if outs else ''}{call}")
         elif isinstance(s, ir.Return):
             lines.append(f"{pad}return {', '.join(map(format_expr, s.values))}")
+        elif isinstance(s, ir.StreamPut):
+            lines.append(f"{pad}{s.channel.name}.put({format_expr(s.value)})")
+        elif isinstance(s, ir.Parallel):
+            lines += [f"{pad}{c.name}: {c.type!r}" for c in s.channels]
+            lines.append(f"{pad}in parallel:")
+            lines += format_stmts(s.calls, indent + 1)
         else:
             raise TypeError(f"cannot print {type(s).__name__}")
     return lines

@@ -251,7 +251,8 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
     def build(self, target: str = "interp", **options):
         """Build the design for ``target``:
 
-        * ``"interp"`` (default; ``"llvm"`` is Allo's name for it): the reference interpreter;
+        * ``"interp"`` (default; ``"llvm"`` is Allo's name for it): the reference interpreter
+          (``schedule_seed=`` shuffles the order in which concurrent dataflow kernels run);
         * ``"rtl"``: a callable that simulates the generated hardware (``simulator=
           "verilator"|"icarus"|"amaranth"``, ``waves=``, ``cycle_limit=``) and sets ``.cycles``;
         * ``"verilog"``: the Verilog text; ``"amaranth"``: the top-level ``wiring.Component``.
@@ -265,12 +266,13 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
         The ``"amaranth"`` component chooses the DSP cells when elaborated for an ECP5 platform
         and ``*`` otherwise, so Amaranth's simulator runs it whatever the family."""
         if target in INTERP_TARGETS:
-            if options:
-                raise ScheduleError(f"build(target={target!r}) takes no options, got "
-                                    f"{', '.join(options)}", caller_loc(),
-                                    "call build() or build(target='interp')")
+            unknown = [k for k in options if k != "schedule_seed"]
+            if unknown:
+                raise ScheduleError(f"build(target={target!r}) has no option "
+                                    f"{', '.join(map(repr, unknown))}", caller_loc(),
+                                    "its only option is schedule_seed=")
             from ..interp import build_interpreter
-            return build_interpreter(self.top)
+            return build_interpreter(self.top, options.get("schedule_seed"))
         if target not in RTL_TARGETS:
             raise ScheduleError(f"build: unknown target {target!r}", caller_loc(),
                                 f"targets: {', '.join(INTERP_TARGETS + RTL_TARGETS)}")
