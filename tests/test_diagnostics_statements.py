@@ -120,7 +120,8 @@ def test_with():
         return x
     with pytest.raises(AlloSyntaxError) as info:
         allo.customize(k)
-    check(info, AlloSyntaxError, "unsupported statement 'with'", "with")
+    check(info, AlloSyntaxError, "a with statement in a kernel must be one of allo.meta_if, "
+          "meta_elif, meta_else or meta_for", "with")
 
 
 def test_raise():
