@@ -56,6 +56,12 @@ def check_supported(fn: ir.Function) -> None:
         if isinstance(elem, Float):
             raise _float_error(f"kernel {fn.name!r} returns {t!r}", fn.loc)
     for stmt in ir.walk_stmts(fn.body):
+        if isinstance(stmt, (ir.Parallel, ir.StreamPut)) or any(
+                isinstance(sub, ir.StreamGet) for e in stmt.exprs() if e is not None
+                for sub in ir.walk_expr(e)):
+            raise UnsupportedError(f"{fn.name!r} uses streams or runs kernels concurrently, "
+                                   "which RTL targets do not build yet", stmt.loc,
+                                   "run it on the interpreter (target='interp') for now")
         if isinstance(stmt, ir.Decl) and isinstance(stmt.buffer.elem, (Float, StreamType)):
             raise _float_error(f"array {stmt.buffer.name!r} has type {stmt.buffer.type!r}",
                                stmt.loc)

@@ -5,11 +5,12 @@ import difflib
 import sys
 from dataclasses import dataclass
 
-from ..errors import ScheduleError, UnsupportedError, caller_loc
+from ..errors import ScheduleError, caller_loc
 from ..frontend import parse_kernel
 from ..ir import nodes as ir
 from ..ir.printer import format_function
 from .common import Applied, bad_argument, illegal
+from .dataflow import DataflowPrimitives
 from .loops import LoopPrimitives
 from .memory import MemoryPrimitives
 
@@ -17,7 +18,6 @@ INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm
 RTL_TARGETS = ("rtl", "verilog", "amaranth")
 HARDWARE_OPTIONS = ("family", "clock_mhz", "checks")
 SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
-LATER_PRIMITIVES = ("to", "dataflow")   # streams and dataflow regions come with issue 6
 
 
 class _UnknownName(ScheduleError, AttributeError):
@@ -88,7 +88,7 @@ def _loops_of(fn: ir.Function) -> list:
     return [s for s in ir.walk_stmts(fn.body) if isinstance(s, ir.For)]
 
 
-class Schedule(LoopPrimitives, MemoryPrimitives):
+class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
     """The customizations of one kernel and everything it calls (``allo.customize(fn)``)."""
 
     def __init__(self, top: ir.Function):
@@ -180,10 +180,6 @@ class Schedule(LoopPrimitives, MemoryPrimitives):
         buffers = self.top.buffers
         if name in buffers:
             return BufferHandle(self.top.name, name, buffers[name])
-        if name in LATER_PRIMITIVES:
-            raise UnsupportedError(f"schedule primitive {name!r} is not implemented yet",
-                                   caller_loc(), "the interpreter gives the same results "
-                                   "without it; build the kernel unscheduled for now")
         methods = [m for m in dir(type(self)) if not m.startswith("_")]
         close = difflib.get_close_matches(name, methods + list(buffers), n=1)
         raise _UnknownName(f"unknown buffer {name!r} (nor a schedule method) in function "
