@@ -1,12 +1,14 @@
 """Schedule primitives that make kernels run concurrently: ``to`` (an array passed from one
 call to the next becomes a stream) and ``dataflow`` (the calls of a function run concurrently).
 
-Both keep the results of the unscheduled design: ``to`` checks that the producer writes every
-element once, in row-major order, and that the consumer reads every element once, in the same
-order, so a FIFO carries exactly what the array did; ``dataflow`` checks that its calls share no
+Both keep the results of the unscheduled design: ``to`` checks, by enumerating the accesses,
+that the producer writes every element once and that the consumer reads them once each, in the
+order they were written, so a FIFO carries exactly what the array did; ``dataflow`` checks that its calls share no
 array one of them writes (an array between two calls must be a stream first).
 """
 from __future__ import annotations
+
+import itertools
 
 from ..errors import caller_loc
 from ..ir import nodes as ir
@@ -29,8 +31,8 @@ class DataflowPrimitives:
                 mm2(E, F)       # ... = E[i, k]                   mm1(A, E)   # E.put(...)
                                                                   mm2(E, F)   # E.get()
 
-        The producer must store each element of ``target`` once, in row-major order, and the
-        consumer load each element once, in the same order."""
+        The producer must store each element of ``target`` once (one store in loops with
+        constant bounds), and the consumer load each element once, in the same order."""
         handle = self._buffer_arg("to", "target", target)
         if axis is not None:
             raise bad_argument("to", "axis", "None (streams between PEs of s.unfold come later)",
@@ -48,8 +50,11 @@ class DataflowPrimitives:
         producer, consumer = _endpoints(fn, buffer, dst)
         channel = ir.Channel(buffer.name, StreamType(buffer.elem, depth), buffer.loc)
         design = list(self.functions.values())
-        for call, op in ((producer, "put"), (consumer, "get")):
-            _stream_parameter(call, buffer, op, channel.type, design)
+        ends = [_stream_end(call, buffer, op, design) for call, op in
+                ((producer, "put"), (consumer, "get"))]
+        _check_same_order(buffer, *ends)
+        for end in ends:
+            _make_stream_parameter(*end[:4], channel.type)
         for call in (producer, consumer):
             call.args = [ir.ChannelRef(channel.type, a.loc, channel)
                          if isinstance(a, ir.BufferRef) and a.buffer is buffer else a
@@ -121,9 +126,10 @@ def _endpoints(fn: ir.Function, buffer: ir.Buffer, dst: str):
     return producer, consumer
 
 
-def _stream_parameter(call: ir.CallStmt, buffer: ir.Buffer, op: str, stream_type, design):
-    """Turn the callee's parameter bound to ``buffer`` into a stream parameter: its one store
-    (``op="put"``) or load (``"get"``) becomes a put or a get."""
+def _stream_end(call: ir.CallStmt, buffer: ir.Buffer, op: str, design):
+    """(callee, parameter index, access, op, offsets): the callee's one store (``op="put"``)
+    or load (``"get"``) of the parameter bound to ``buffer``, and the row-major offsets it
+    accesses, in order."""
     fn = call.func
     index = next(k for k, a in enumerate(call.args)
                  if isinstance(a, ir.BufferRef) and a.buffer is buffer)
@@ -134,19 +140,54 @@ def _stream_parameter(call: ir.CallStmt, buffer: ir.Buffer, op: str, stream_type
                       "a function whose array parameter becomes a stream must be called once")
     stores, loads, other = _accesses(fn, param)
     wanted, unwanted = (stores, loads) if op == "put" else (loads, stores)
-    what = "writes" if op == "put" else "reads"
+    what = "write" if op == "put" else "read"
     if other or unwanted or len(wanted) != 1:
-        raise illegal("to", f"{fn.name} must {what[:-1]} {param.name} in exactly one "
+        raise illegal("to", f"{fn.name} must {what} {param.name} in exactly one "
                       f"{'store' if op == 'put' else 'load'} and do nothing else with it",
                       "a stream carries each element once, in order")
     access, loops = wanted[0]
-    _check_order(fn, param, access, loops, what)
+    return fn, index, access, op, _offsets(fn, param, access, loops, what + "s")
+
+
+def _make_stream_parameter(fn, index, access, op, stream_type):
+    param = fn.params[index]
     channel = ir.Channel(param.name, stream_type, param.loc, "arg")
     if op == "put":
         _replace_stmt(fn.body, access, ir.StreamPut(access.loc, channel, access.value))
     else:
         _replace_expr(fn.body, access, ir.StreamGet(access.type, access.loc, channel))
     fn.params[index] = channel
+
+
+def _check_same_order(buffer, producer, consumer):
+    """The producer writes each element once, and the consumer reads them in that order."""
+    written, read = producer[4], consumer[4]
+    size = buffer.type.size
+    if len(written) != size or len(set(written)) != size:
+        raise illegal("to", f"{producer[0].name} writes {len(set(written))} distinct elements "
+                      f"of {buffer.name} in {len(written)} writes; it has {size}",
+                      "a stream carries each element once: write every element exactly once")
+    if read != written:
+        k = next((k for k, (a, b) in enumerate(zip(written, read)) if a != b), min(len(written), len(read)))
+        if k >= len(read):
+            raise illegal("to", f"{consumer[0].name} reads {len(read)} elements of "
+                          f"{buffer.name}, {producer[0].name} writes {len(written)}",
+                          "the consumer must read every element once")
+        shape = buffer.shape
+        raise illegal("to", f"{consumer[0].name} reads {buffer.name} in another order than "
+                      f"{producer[0].name} writes it: read {k} is {buffer.name}"
+                      f"{list(_unflatten(read[k], shape))}, write {k} is {buffer.name}"
+                      f"{list(_unflatten(written[k], shape))}",
+                      "a stream delivers elements in the order they were written: read them "
+                      "in that order")
+
+
+def _unflatten(offset: int, shape) -> tuple:
+    out = []
+    for d in reversed(shape):
+        out.append(offset % d)
+        offset //= d
+    return tuple(reversed(out))
 
 
 def _call_sites(fn: ir.Function, design: list) -> list:
@@ -190,41 +231,44 @@ def _accesses(fn: ir.Function, param: ir.Buffer):
     return stores, loads, other
 
 
-def _check_order(fn, param, access, loops, what):
-    """``access`` runs once per iteration of ``loops`` and its row-major offset counts 0, 1, 2...
-    in their order, through the whole of ``param``."""
+_MAX_CHECKED = 1 << 22   # offsets enumerated to compare the orders of the two ends
+
+
+def _offsets(fn, param, access, loops, what) -> list:
+    """The row-major offsets of ``param`` that ``access`` reaches, in the order it runs (once
+    per iteration of ``loops``, constant bounds, affine indices)."""
     def refuse(why):
-        return illegal("to", f"{fn.name} {what} {param.name} {why}", "a stream carries the "
-                       "elements once each, in row-major order: index the array by the loop "
-                       "counters, outer loops on outer dimensions, one access per iteration")
+        return illegal("to", f"{fn.name} {what} {param.name} {why}", "a stream needs the order "
+                       "of the accesses known at compile time: index the array by counters of "
+                       "loops with constant bounds, one access per iteration")
     if loops is None:
         raise refuse(f"at line {access.loc.line} under a condition")
-    terms, const = {}, 0
-    stride = 1
+    terms, const, stride = {}, 0, 1
     for index, size in reversed(list(zip(access.indices, param.shape))):
         form = affine_form(index)
         if form is None:
-            raise refuse(f"with an index that is not affine in loop counters at line {access.loc.line}")
+            raise refuse(f"with an index that is not affine at line {access.loc.line}")
         for v, c in form[0].items():
             terms[v] = terms.get(v, 0) + c * stride
         const += form[1] * stride
         stride *= size
-    expected = 1
-    for loop in reversed(loops):
+    ranges = []
+    for loop in loops:
         if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
             raise refuse(f"inside loop {loop.name!r}, whose bounds are not constant")
-        trips = len(range(loop.lo.value, loop.hi.value, loop.step))
-        coeff = terms.pop(loop.var, 0)
-        const += coeff * loop.lo.value
-        if trips > 1 and coeff * loop.step != expected:
-            raise refuse(f"out of order in loop {loop.name!r} at line {access.loc.line}")
-        expected *= max(trips, 1)
-    if terms:
-        names = ", ".join(v.name for v in terms)
-        raise refuse(f"with an index depending on {names}, not loops around the access")
-    if const != 0 or expected != param.type.size:
-        raise refuse(f"{expected} time(s) from offset {const}, not each of its "
-                     f"{param.type.size} elements once")
+        ranges.append(range(loop.lo.value, loop.hi.value, loop.step))
+    unknown = set(terms) - {loop.var for loop in loops}
+    if unknown:
+        raise refuse(f"with an index depending on {', '.join(sorted(v.name for v in unknown))}, "
+                     "not on loops around the access")
+    count = 1
+    for r in ranges:
+        count *= len(r)
+    if count > _MAX_CHECKED:
+        raise refuse(f"{count} times, more than the {_MAX_CHECKED} this check enumerates")
+    coeffs = [terms.get(loop.var, 0) for loop in loops]
+    return [const + sum(c * v for c, v in zip(coeffs, point))
+            for point in itertools.product(*ranges)]
 
 
 def _replace_stmt(body, old, new):

@@ -200,8 +200,11 @@ class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
             def mm(A, B, C): for i, j, k: C[i, j] += ...   # s_mm.pipeline("k")
             def top(A, B, C): mm(A, B, C)                  # s.compose(s_mm) pipelines top's mm
         """
+        if callable(sub) and not isinstance(sub, Schedule):
+            sub = _library_schedule(sub, instantiate)
         if not isinstance(sub, Schedule):
-            raise bad_argument("compose", "sub", "a Schedule (allo.customize(kernel))", sub)
+            raise bad_argument("compose", "sub", "a Schedule (allo.customize(kernel)) or a "
+                               "library kernel", sub)
         if instantiate is not None and not isinstance(instantiate, (list, tuple)):
             raise bad_argument("compose", "instantiate", "a list of template arguments",
                                instantiate)
@@ -306,6 +309,16 @@ class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
             from ..boards.synth import synthesize_ecp5
             report.resources = synthesize_ecp5(design.verilog(), design.top.name, progress=progress)
         return report
+
+
+def _library_schedule(kernel, instantiate) -> Schedule:
+    """``customize(kernel, instantiate)`` with the schedule the library registers for it."""
+    from ..library import schedule_for
+    schedule = schedule_for(kernel)
+    if schedule is None:
+        raise bad_argument("compose", "sub", "a Schedule, or a library kernel with a schedule "
+                           "of its own (allo_rtl.library)", getattr(kernel, "__name__", kernel))
+    return schedule(customize(kernel, instantiate))
 
 
 def customize(fn, instantiate=None) -> Schedule:

@@ -1,0 +1,81 @@
+"""allo_rtl.library.systolic on the interpreter: a tile, a tiled product, the library's schedule
+through compose, and two arrays cascaded through a stream."""
+import numpy as np
+import pytest
+
+import allo_rtl as allo
+from allo_rtl.errors import ScheduleError
+from allo_rtl.library.systolic import systolic, systolic_tile
+from allo_rtl.types import int8, int16
+
+from .helpers_diagnostics import check
+
+rng = np.random.default_rng(11)
+
+
+def int8s(*shape):
+    return rng.integers(-128, 128, shape, dtype=np.int8)
+
+
+def wrapped_product(A, B, dtype):
+    return (A.astype(np.int64) @ B.astype(np.int64)).astype(dtype)
+
+
+def test_a_tile_of_processing_elements():
+    s = allo.customize(systolic_tile, instantiate=[int8, int8, int16, 4, 3, 2])
+    A, B = int8s(3, 4), int8s(4, 2)
+    C = np.zeros((3, 2), dtype=np.int16)
+    s.build()(A, B, C)
+    assert np.array_equal(C, wrapped_product(A, B, np.int16))
+
+
+def test_a_tiled_product_with_the_library_schedule():
+    M, K, N = 4, 6, 6
+
+    def gemm(A: int8[M, K], B: int8[K, N], C: int16[M, N]):
+        systolic[int8, int8, int16, M, K, N, 2, 3](A, B, C)
+
+    s = allo.customize(gemm)
+    s.compose(systolic, instantiate=[int8, int8, int16, M, K, N, 2, 3])
+    text = str(s)
+    assert text.count("pipeline=1") == 4 + 6      # ak, bj, cj, sj and the 2 x 3 PEs' k loops
+    A, B = int8s(M, K), int8s(K, N)
+    C = np.zeros((M, N), dtype=np.int16)
+    s.build()(A, B, C)
+    assert np.array_equal(C, wrapped_product(A, B, np.int16))
+
+
+L, D, H = 4, 4, 8
+
+
+def ffn(X: int8[L, D], W1: int8[D, H], W2: int8[H, D], Y: int8[L, D]):
+    Z: int8[L, H]
+    systolic[int8, int8, int8, L, D, H, 2, 2](X, W1, Z)
+    systolic[int8, int8, int8, L, H, D, 2, 2](Z, W2, Y)
+
+
+def test_two_arrays_cascaded_through_a_stream():
+    s = allo.customize(ffn)
+    s.compose(systolic, instantiate=[int8, int8, int8, L, D, H, 2, 2])
+    s.compose(systolic, instantiate=[int8, int8, int8, L, H, D, 2, 2])
+    s.to(s.Z, "systolic_int8_int8_int8_4_8_4_2_2", depth=H)
+    assert "Z: Stream[int8, 8]\n    in parallel:" in str(s)
+    X, W1, W2 = int8s(L, D), int8s(D, H), int8s(H, D)
+    Y = np.zeros((L, D), dtype=np.int8)
+    s.build()(X, W1, W2, Y)
+    Z = wrapped_product(X, W1, np.int8)
+    assert np.array_equal(Y, wrapped_product(Z, W2, np.int8))
+
+
+def test_compose_with_a_function_that_has_no_schedule():
+    def gemm(A: int8[2, 2], B: int8[2, 2], C: int16[2, 2]):
+        systolic[int8, int8, int16, 2, 2, 2, 1, 1](A, B, C)
+
+    def plain(A: int8[2, 2]):
+        A[0, 0] = 1
+
+    s = allo.customize(gemm)
+    with pytest.raises(ScheduleError) as info:
+        s.compose(plain)  # <- here
+    check(info, ScheduleError, "compose: argument 'sub' must be a Schedule, or a library kernel "
+          "with a schedule of its own (allo_rtl.library), got 'plain'", "s.compose")
