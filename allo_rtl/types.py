@@ -193,11 +193,14 @@ class ArrayType:
 
 
 class StreamType:
-    """A FIFO channel of ``elem`` values with room for ``depth`` of them."""
+    """A FIFO channel of ``elem`` values (scalars, or whole arrays: a stream of blocks) with
+    room for ``depth`` of them."""
 
-    def __init__(self, elem: AlloType, depth: int = 2):
-        if not isinstance(elem, AlloType):
-            raise AlloTypeError(f"Stream element must be a scalar type, got {elem!r}", caller_loc(), "see allo_rtl.types for the valid forms")
+    def __init__(self, elem, depth: int = 2):
+        if not isinstance(elem, AlloType) and not (isinstance(elem, ArrayType)
+                                                   and isinstance(elem.elem, AlloType)):
+            raise AlloTypeError(f"Stream element must be a scalar or array type, got {elem!r}",
+                                caller_loc(), "write Stream[int32, 4] or Stream[int16[M, N], 2]")
         if not isinstance(depth, int) or depth < 1:
             raise AlloTypeError(f"Stream depth must be a positive integer, got {depth!r}", caller_loc(), "see allo_rtl.types for the valid forms")
         self.elem, self.depth = elem, depth

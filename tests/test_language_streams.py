@@ -4,7 +4,7 @@ import pytest
 
 import allo_rtl as allo
 import allo_rtl.dataflow as df
-from allo_rtl.errors import AlloDeadlockError
+from allo_rtl.errors import AlloDeadlockError, ScheduleError
 from allo_rtl.types import ConstExpr, Stream, int8, int32
 
 from .helpers_diagnostics import check, line_of
@@ -269,3 +269,44 @@ def test_a_cycle_of_waits_names_every_kernel():
     message = info.value.message
     assert "left_0 waits to get from 'ba' (empty)" in message
     assert "right_0 waits to get from 'ab' (empty)" in message
+
+
+BM = 2
+
+
+@df.region()
+def blocks(A: int32[BM, BM], B: int32[BM, BM]):
+    tiles: Stream[int32[BM, BM], 1]
+
+    @df.kernel(mapping=[1], args=[A])
+    def send(a: int32[BM, BM]):
+        tiles.put(a)                  # a copy: changing a afterwards does not change it
+        for i, j in allo.grid(BM, BM):
+            a[i, j] = a[i, j] * 10
+        tiles.put(a)
+
+    @df.kernel(mapping=[1], args=[B])
+    def receive(b: int32[BM, BM]):
+        first: int32[BM, BM] = tiles.get()
+        b = tiles.get()
+        for i, j in allo.grid(BM, BM):
+            b[i, j] += first[i, j]
+
+
+def test_a_stream_of_blocks_carries_copies_of_whole_arrays():
+    A = np.array([[1, 2], [3, 4]], dtype=np.int32)
+    B = np.zeros((BM, BM), dtype=np.int32)
+    allo.customize(blocks).build()(A, B)
+    assert B.tolist() == [[11, 22], [33, 44]] and A.tolist() == [[10, 20], [30, 40]]
+
+
+def test_loops_that_put_keep_their_order_under_schedules():
+    s = allo.customize(scale_pipe)
+    with pytest.raises(ScheduleError) as info:
+        s.reorder("producer_0:j", "producer_0:i")
+    assert "would reverse the dependence from stream pipe (used in order)" in info.value.message
+    s.pipeline("producer_0:j")
+    A = np.arange(M * N, dtype=np.int32).reshape(M, N)
+    B = np.zeros((M, N), dtype=np.int32)
+    s.build()(A, B)
+    assert np.array_equal(B, A * 3 + 1)

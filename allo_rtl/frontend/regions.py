@@ -227,14 +227,40 @@ class RegionMixin:
         channel = self.stream_target(call, "put")
         if len(call.args) != 1 or call.keywords:
             raise self.error(AlloSyntaxError, ".put() takes one value", call, "write s.put(v)")
-        value = self.cast(self.scalar(self.expr(call.args[0])), channel.elem)
+        value = self.expr(call.args[0])
+        if isinstance(channel.elem, T.ArrayType):
+            if not isinstance(value, ir.BufferRef) or value.type != channel.elem:
+                raise self.error(AlloTypeError, f"stream {channel.name!r} carries blocks "
+                                 f"{channel.elem!r}, got {value.type!r}", call.args[0],
+                                 "put a whole array of exactly the block's type")
+        else:
+            value = self.cast(self.scalar(value), channel.elem)
         return [ir.StreamPut(self.loc(node), channel, value)]
 
     def stream_get(self, call: ast.Call) -> ir.StreamGet:
         channel = self.stream_target(call, "get")
         if call.args or call.keywords:
             raise self.error(AlloSyntaxError, ".get() takes no arguments", call, "write s.get()")
+        if isinstance(channel.elem, T.ArrayType):
+            raise self.error(AlloTypeError, f"stream {channel.name!r} carries blocks "
+                             f"{channel.elem!r}: a block is assigned to an array", call,
+                             f"write: block: {channel.elem!r} = {ast.unparse(call)}")
         return ir.StreamGet(channel.elem, self.loc(call), channel)
+
+    def stream_get_into(self, call: ast.Call, buffer: ir.Buffer, node) -> list:
+        """``block = stream.get()`` for a stream of blocks."""
+        channel = self.stream_target(call, "get")
+        if call.args or call.keywords:
+            raise self.error(AlloSyntaxError, ".get() takes no arguments", call, "write s.get()")
+        if channel.elem != buffer.type:
+            raise self.error(AlloTypeError, f"stream {channel.name!r} carries "
+                             f"{channel.elem!r}, assigned to {buffer.name!r} of type "
+                             f"{buffer.type!r}", node, "assign the block to an array of its type")
+        return [ir.StreamGetInto(self.loc(node), channel, buffer)]
+
+    def is_block_get(self, value) -> bool:
+        return self.is_stream_call(value) and value.func.attr == "get" and \
+            isinstance(self.channel_of(value.func.value).elem, T.ArrayType)
 
     def stream_target(self, call: ast.Call, op: str) -> ir.Channel:
         channel = self.channel_of(call.func.value)
@@ -263,6 +289,8 @@ def _stream_ops(fn: ir.Function, channel: ir.Channel) -> set:
     for s in ir.walk_stmts(fn.body):
         if isinstance(s, ir.StreamPut) and s.channel is channel:
             ops.add("put")
+        if isinstance(s, ir.StreamGetInto) and s.channel is channel:
+            ops.add("get")
         for e in s.exprs():
             for sub in ir.walk_expr(e) if e is not None else ():
                 if isinstance(sub, ir.StreamGet) and sub.channel is channel:

@@ -228,6 +228,11 @@ class FunctionBuilder(MetaMixin, RegionMixin, ExprBuilder):
         if self.is_stream_call(node.value):
             if node.value.func.attr == "put":
                 return self.stream_put(node.value, node)
+            if self.is_block_get(node.value):
+                channel = self.channel_of(node.value.func.value)
+                block = self.temporary("_drained", channel.elem, node)
+                return [ir.Decl(self.loc(node), block, None)] + \
+                    self.stream_get_into(node.value, block, node)
             get = self.stream_get(node.value)    # a get whose value is dropped still takes it
             return [ir.Assign(self.loc(node), self.temporary("_drained", get.type, node), get)]
         self.expr(node.value)  # reports unsupported constructs precisely
@@ -290,6 +295,10 @@ class FunctionBuilder(MetaMixin, RegionMixin, ExprBuilder):
                              "df.region", node, "declare it in the @df.region() function; its "
                              "kernels put and get")
         if isinstance(t, T.ArrayType):
+            if node.value is not None and self.is_block_get(node.value):
+                buffer = self.declare(node.target.id, t, node)
+                return [ir.Decl(self.loc(node), buffer, None)] + \
+                    self.stream_get_into(node.value, buffer, node)
             if node.value is not None and isinstance(node.value, ast.Call):
                 buffer = self.declare(node.target.id, t, node)
                 return [ir.Decl(self.loc(node), buffer, None)] + self.call_assign([node.target], node.value, node)
@@ -344,6 +353,13 @@ class FunctionBuilder(MetaMixin, RegionMixin, ExprBuilder):
         target = node.targets[0]
         if self.is_get_pid(node.value):
             return self.bind_pid(target, node)
+        if isinstance(target, ast.Name) and self.is_block_get(node.value):
+            buffer = self.scope.get(target.id)
+            if not isinstance(buffer, ir.Buffer):
+                raise self.error(AlloTypeError, f"a block from a stream is assigned to an "
+                                 f"array; {target.id!r} is not one", target,
+                                 f"declare it: {target.id}: <block type> = ...get()")
+            return self.stream_get_into(node.value, buffer, node)
         if isinstance(node.value, ast.Call) and self.is_kernel_call(node.value):
             fn = self.kernel_for(*self.resolve_callee(node.value.func), node.value)
             single_scalar = len(fn.result_types) == 1 and not isinstance(fn.result_types[0], T.ArrayType)

@@ -56,7 +56,7 @@ def check_supported(fn: ir.Function) -> None:
         if isinstance(elem, Float):
             raise _float_error(f"kernel {fn.name!r} returns {t!r}", fn.loc)
     for stmt in ir.walk_stmts(fn.body):
-        if isinstance(stmt, (ir.Parallel, ir.StreamPut)) or any(
+        if isinstance(stmt, (ir.Parallel, ir.StreamPut, ir.StreamGetInto)) or any(
                 isinstance(sub, ir.StreamGet) for e in stmt.exprs() if e is not None
                 for sub in ir.walk_expr(e)):
             raise UnsupportedError(f"{fn.name!r} uses streams or runs kernels concurrently, "

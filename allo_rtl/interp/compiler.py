@@ -51,7 +51,7 @@ def concurrent_functions(functions: list) -> set:
     out = set()
     for fn in functions:
         for s in ir.walk_stmts(fn.body):
-            if isinstance(s, (ir.StreamPut, ir.Parallel)) or any(
+            if isinstance(s, (ir.StreamPut, ir.StreamGetInto, ir.Parallel)) or any(
                     isinstance(sub, ir.StreamGet) for e in s.exprs() if e is not None
                     for sub in walk(e)):
                 out.add(id(fn))

@@ -43,6 +43,8 @@ def _scan(fn: ir.Function):
             bufs.setdefault(id(s.buffer), s.buffer)
             if isinstance(s, ir.Decl):
                 decls.add(id(s.buffer))
+        elif isinstance(s, ir.StreamGetInto):
+            bufs.setdefault(id(s.buffer), s.buffer)
         elif isinstance(s, ir.BitStore) and isinstance(s.target, ir.VarRef):
             assigned.add(id(s.target.var))
         elif isinstance(s, ir.CallStmt):
@@ -327,10 +329,18 @@ class FunctionCompiler(AccessMixin, ExprMixin):
 
     def s_StreamPut(self, s, level):
         def make():
-            value = self.value_as(s.value, s.channel.elem).text
+            if isinstance(s.value, ir.BufferRef):    # a block: the stream keeps a copy
+                value = f"{self.buffer_name(s.value.buffer)}[:]"
+            else:
+                value = self.value_as(s.value, s.channel.elem).text
             site = self.stream_site(s.channel, "put", s)
             return [f"{_IND * level}yield from _put({self.var_name(s.channel)}, {value}, {site})"]
         return self.simple_stmt(level, make)
+
+    def s_StreamGetInto(self, s, level):
+        site = self.stream_site(s.channel, "get", s)
+        return [f"{_IND * level}{self.buffer_name(s.buffer)}[:] = "
+                f"(yield from _get({self.var_name(s.channel)}, {site}))"]
 
     def s_Parallel(self, s, level):
         """Make the region's streams, run the kernels that cannot wait on one, then resume the

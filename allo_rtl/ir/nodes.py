@@ -44,7 +44,8 @@ __all__ = [
     "Var", "Buffer", "Expr", "Const", "VarRef", "BufferRef", "Load", "BinOp", "UnaryOp",
     "Compare", "BoolOp", "Not", "Select", "MinMax", "Abs", "Cast", "BitRead", "Reverse",
     "CallExpr", "Stmt", "Assign", "Store", "BitStore", "Decl", "For", "While", "If", "CallStmt",
-    "Return", "Function", "Channel", "ChannelRef", "StreamGet", "StreamPut", "Parallel",
+    "Return", "Function", "Channel", "ChannelRef", "StreamGet", "StreamPut", "StreamGetInto",
+    "Parallel",
     "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
     "buffers_written", "params_written",
 ]
@@ -301,7 +302,8 @@ class ChannelRef(Expr):
 
 @dataclass(eq=False)
 class StreamGet(Expr):
-    """``channel.get()``: the oldest value of the stream, removed; waits while it is empty."""
+    """``channel.get()``: the oldest value of a stream of scalars, removed; waits while it is
+    empty."""
 
     channel: Channel = None
 
@@ -453,6 +455,16 @@ class StreamPut(Stmt):
 
 
 @dataclass(eq=False)
+class StreamGetInto(Stmt):
+    """``buffer = channel.get()`` for a stream of blocks: the oldest block, removed, copied into
+    ``buffer`` (of the stream's element type); waits while the stream is empty. (A block is put
+    with ``StreamPut`` of a BufferRef, which copies the array.)"""
+
+    channel: Channel = None
+    buffer: Buffer = None
+
+
+@dataclass(eq=False)
 class Parallel(Stmt):
     """A dataflow region's body: ``calls`` (CallStmts without results, one per kernel instance)
     run concurrently and the statement ends when all have returned. ``channels`` are the
@@ -528,6 +540,8 @@ def buffers_written(body: list, call_writes) -> list:
             out.append(stmt.buffer)
         elif isinstance(stmt, BitStore) and isinstance(stmt.target, Load):
             out.append(stmt.target.buffer)
+        elif isinstance(stmt, StreamGetInto):
+            out.append(stmt.buffer)
         elif isinstance(stmt, CallStmt):
             out.extend(call_writes(stmt))
         for e in stmt.exprs():

@@ -96,6 +96,8 @@ def format_stmts(body: list, indent: int = 1) -> list:
             lines.append(f"{pad}{outs + ' = ' if outs else ''}{call}")
         elif isinstance(s, ir.Return):
             lines.append(f"{pad}return {', '.join(map(format_expr, s.values))}")
+        elif isinstance(s, ir.StreamGetInto):
+            lines.append(f"{pad}{s.buffer.name} = {s.channel.name}.get()")
         elif isinstance(s, ir.StreamPut):
             lines.append(f"{pad}{s.channel.name}.put({format_expr(s.value)})")
         elif isinstance(s, ir.Parallel):

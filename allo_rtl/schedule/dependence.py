@@ -26,7 +26,8 @@ from .rewrite import const_trip
 @dataclass(frozen=True, eq=False)
 class Access:
     """One read or write of an array element (``indices``), or of any element (None: a whole
-    array passed to a call or declared anew)."""
+    array passed to a call or declared anew). A stream's put or get is a write of the whole
+    stream (``buffer`` is its Channel), so that no transformation reorders them."""
 
     buffer: ir.Buffer
     indices: tuple | None
@@ -35,6 +36,8 @@ class Access:
     guarded: bool  # under an if/while of the region, whose condition the analysis ignores
 
     def __str__(self):
+        if isinstance(self.buffer, ir.Channel):
+            return f"stream {self.buffer.name} (used in order)"
         if self.indices is None:
             return f"{self.buffer.name} (whole array)"
         return f"{self.buffer.name}[{', '.join(map(format_expr, self.indices))}]"
@@ -86,6 +89,10 @@ def _expr_accesses(expr, loc, guarded: bool, out: list) -> None:
             out.append(Access(sub.buffer, None, False, sub.loc, guarded))
         elif isinstance(sub, ir.CallExpr):
             _call_accesses(sub.func, sub.args, sub.loc, guarded, out)
+        elif isinstance(sub, (ir.StreamGet, ir.ChannelRef)):
+            # a stream is used in order: as a write of the whole of it, every use depends on
+            # every other, so no loop transformation may reorder them
+            out.append(Access(sub.channel, None, True, sub.loc, guarded))
 
 
 def expr_accesses(exprs, loc) -> list:
@@ -112,6 +119,11 @@ def accesses(stmts: list, guarded: bool = False) -> list:
                 out.append(Access(s.target.buffer, tuple(s.target.indices), True, s.loc, guarded))
         elif isinstance(s, ir.Decl):
             out.append(Access(s.buffer, None, True, s.loc, guarded))
+        elif isinstance(s, (ir.StreamPut, ir.StreamGetInto)):
+            _expr_accesses(s.value if isinstance(s, ir.StreamPut) else None, s.loc, guarded, out)
+            out.append(Access(s.channel, None, True, s.loc, guarded))
+            if isinstance(s, ir.StreamGetInto):
+                out.append(Access(s.buffer, None, True, s.loc, guarded))
         elif isinstance(s, ir.CallStmt):
             for e in s.exprs():
                 if not isinstance(e, ir.BufferRef):
