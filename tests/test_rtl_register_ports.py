@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.gen.component import signature_of
+from allo_rtl.gen.emit.component import signature_of
 from allo_rtl.gen.design import MemorySignature, RegisterFileSignature
 from allo_rtl.types import int32
 

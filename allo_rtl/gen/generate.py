@@ -7,13 +7,13 @@ from functools import cached_property
 from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import ArrayType
-from .component import FunctionDesign, KernelComponent, written_in
+from .emit.component import FunctionDesign, KernelComponent, written_in
 from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
-from .error_status import number_checks
-from .memories import StoragePlan, bank_members
-from .normalize import normalize
-from .regions import latency, make_plan
-from .timing import timing_model
+from .emit.error_status import number_checks
+from .analysis.storage import StoragePlan, bank_members
+from .analysis.normalize import normalize
+from .scheduling.regions import latency, make_plan
+from .scheduling.timing import timing_model
 
 
 class GeneratedDesign:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from .regions import Loop, Pipeline, Seq, latency
+from .scheduling.regions import Loop, Pipeline, Seq, latency
 
 
 @dataclass

@@ -348,12 +348,12 @@ class FunctionCompiler(AccessMixin, ExprMixin):
         ind = _IND * level
         lines = [f"{ind}{self.var_name(c)} = _Fifo({c.name!r}, {c.depth})" for c in s.channels]
         tasks = []
-        for call in s.calls:
-            args = ", ".join(self.argument(a, p).text for a, p in zip(call.args, call.func.params))
-            if id(call.func) in self.module.concurrent:
-                tasks.append(f"{self.func_name(call.func)}({args})")
+        for stmt in s.calls:
+            args = ", ".join(self.argument(a, p).text for a, p in zip(stmt.args, stmt.func.params))
+            if id(stmt.func) in self.module.concurrent:
+                tasks.append(f"{self.func_name(stmt.func)}({args})")
             else:
-                lines.append(f"{ind}{self.func_name(call.func)}({args})")
+                lines.append(f"{ind}{self.func_name(stmt.func)}({args})")
         # even without tasks: a region is a generator, as its callers expect
         return lines + [f"{ind}yield from _parallel([{', '.join(tasks)}])"]
 

@@ -14,10 +14,6 @@ from .dataflow import DataflowPrimitives
 from .loops import LoopPrimitives
 from .memory import MemoryPrimitives
 
-INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm"
-RTL_TARGETS = ("rtl", "verilog", "amaranth")
-HARDWARE_OPTIONS = ("family", "clock_mhz", "checks")
-SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
 
 
 class _UnknownName(ScheduleError, AttributeError):
@@ -264,37 +260,8 @@ class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
         registers; the Verilog simulators run them through the models in ``allo_rtl.sim.models``.
         The ``"amaranth"`` component chooses the DSP cells when elaborated for an ECP5 platform
         and ``*`` otherwise, so Amaranth's simulator runs it whatever the family."""
-        if target in INTERP_TARGETS:
-            unknown = [k for k in options if k != "schedule_seed"]
-            if unknown:
-                raise ScheduleError(f"build(target={target!r}) has no option "
-                                    f"{', '.join(map(repr, unknown))}", caller_loc(),
-                                    "its only option is schedule_seed=")
-            from ..interp import build_interpreter
-            return build_interpreter(self.top, options.get("schedule_seed"))
-        if target not in RTL_TARGETS:
-            raise ScheduleError(f"build: unknown target {target!r}", caller_loc(),
-                                f"targets: {', '.join(INTERP_TARGETS + RTL_TARGETS)}")
-        allowed = HARDWARE_OPTIONS + (SIMULATION_OPTIONS if target == "rtl" else ())
-        unknown = [k for k in options if k not in allowed]
-        if unknown:
-            raise ScheduleError(f"build(target={target!r}) has no option "
-                                f"{', '.join(map(repr, unknown))}", caller_loc(),
-                                f"options: {', '.join(allowed)}")
-        design = self._generate(**{k: v for k, v in options.items() if k in HARDWARE_OPTIONS})
-        if target == "amaranth":
-            return design.component
-        if target == "verilog":
-            return design.verilog()
-        from ..sim.module import RtlModule
-        return RtlModule(design, **{k: v for k, v in options.items() if k in SIMULATION_OPTIONS})
-
-    def _generate(self, family: str = "ecp5", clock_mhz: float = 100.0, checks: bool = True):
-        if not isinstance(checks, bool):
-            raise ScheduleError(f"build: option 'checks' must be True or False, got {checks!r}",
-                                caller_loc(), "checks=False leaves the run-time checks out")
-        from ..gen import generate
-        return generate(self.top, family, clock_mhz, checks)
+        from ..build import build
+        return build(self.top, target, options)
 
     def report(self, resources: bool = False, family: str = "ecp5", clock_mhz: float = 100.0,
                progress=None, checks: bool = True):
@@ -302,13 +269,8 @@ class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
         latency and units, and the predicted cycle count of the design (``print`` it).
 
         ``resources=True`` also synthesizes the design for the ECP5 with Yosys (takes a while)."""
-        from ..gen.report import make_report
-        design = self._generate(family, clock_mhz, checks)
-        report = make_report(design)
-        if resources:
-            from ..boards.synth import synthesize_ecp5
-            report.resources = synthesize_ecp5(design.verilog(), design.top.name, progress=progress)
-        return report
+        from ..build import report
+        return report(self.top, resources, family, clock_mhz, progress, checks)
 
 
 def _library_schedule(kernel, instantiate) -> Schedule:

@@ -12,17 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..errors import UnsupportedError
+from ...errors import UnsupportedError
 
-from ..ir import nodes as ir
-from ..types import Index
-from .checks import CheckContext, assume_ir, index_ranges
-from .dfg import BlockBuilder
-from .graph import BOOL, Dfg
+from ...ir import nodes as ir
+from ...types import Index
+from ..analysis.checks import CheckContext, assume_ir, index_ranges
+from ..analysis.dfg import BlockBuilder
+from ..analysis.graph import BOOL, Dfg
 from .listsched import PortModel, schedule_block
-from .memories import IN_REGISTERS
+from ..analysis.storage import IN_REGISTERS
 from .modsched import modulo_schedule
-from .units import divider_shapes, multiplier_shapes
+from ..analysis.shapes import divider_shapes, multiplier_shapes
 
 
 

@@ -1,7 +1,7 @@
 """Rebalancing of chains of wrapping additions in a block's dataflow graph."""
 from __future__ import annotations
 
-from ..types import Float, Index
+from ...types import Float, Index
 from .graph import Node
 
 

@@ -6,18 +6,14 @@ Amaranth's exact width), so assigning an exact result to it wraps as the IR says
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import Cat, Const, Mux, Signal, Value, unsigned
 
-from ..types import Index
-from .demand import demanded_bits
-from .graph import Node, signed_digits
+from ...types import Index
+from ..analysis.demand import demanded_bits
+from ..analysis.graph import Node, signed_digits
 from .memories import BankChoice
-from .units import (SequentialDivider, divider_shapes, multiplier_shapes, resize,
-                    registered_multiply)
-
-
-def shape_of(t):
-    return signed(t.bits) if t.signed else unsigned(t.bits)
+from ..analysis.shapes import divider_shapes, multiplier_shapes, shape_of
+from .units import SequentialDivider, registered_multiply, resize
 
 
 def rescale(value, src_fracs: int, dst_fracs: int):

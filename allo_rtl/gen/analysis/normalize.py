@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import UnsupportedError
-from ..ir import nodes as ir
-from ..ir.layout import Layout
-from ..ir.rewrite import loop_nest
-from ..types import Float, Index, StreamType
-from .memories import register_port
+from ...errors import UnsupportedError
+from ...ir import nodes as ir
+from ...ir.layout import Layout
+from ...ir.rewrite import loop_nest
+from ...types import Float, Index, StreamType
+from .storage import register_port
 from .unroll import expand
 
 INDEX = Index()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UnsupportedError, caller_loc
+from ...errors import UnsupportedError, caller_loc
 
 FAMILIES = ("ecp5", "ice40", "generic")
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..types import Index, Int, UInt
+from ...types import Index, Int, UInt
 
 BOOL = UInt(1)
 INDEX = Index()

@@ -8,10 +8,10 @@ the Schedule's IR.
 """
 from __future__ import annotations
 
-from .. import types as T
-from ..errors import UnsupportedError
-from ..ir import nodes as ir
-from ..ir.rewrite import copy_expr, index_add, index_const, substitute
+from ... import types as T
+from ...errors import UnsupportedError
+from ...ir import nodes as ir
+from ...ir.rewrite import copy_expr, index_add, index_const, substitute
 
 INDEX = T.Index()
 

@@ -8,7 +8,7 @@ plain ``*``, but not through the vendor DSP cells the generator instantiates (``
 """
 from __future__ import annotations
 
-from ..types import Float
+from ...types import Float
 
 # Operations whose result bit k depends only on operand bits at or below k (after aligning the
 # binary points): carries and borrows run upwards, bitwise operations stay in place.

@@ -9,7 +9,7 @@ operation of the block that reads it.
 """
 from __future__ import annotations
 
-from .graph import SINK_KINDS, Dfg, Node, signed_digits
+from ..analysis.graph import SINK_KINDS, Dfg, Node, signed_digits
 from .timing import TimingModel
 
 _ALWAYS = ("const", "var")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..ir.layout import Layout
-from .graph import Dfg, Node, affine_parts
+from ...ir.layout import Layout
+from ..analysis.graph import Dfg, Node, affine_parts
 from .listsched import NoFreeSlot, PortModel, live_nodes, schedule_block
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UnsupportedError
-from ..ir import nodes as ir
-from ..ir.layout import Layout, shift_and_mask_factors
-from ..types import Float, Index, Int
+from ...errors import UnsupportedError
+from ...ir import nodes as ir
+from ...ir.layout import Layout, shift_and_mask_factors
+from ...types import Float, Index, Int
 from .balance import balance_sums
 from .checks import CheckingBuilder
 from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank,

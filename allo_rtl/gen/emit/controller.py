@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from amaranth.hdl import Module
 
-from ..ir import nodes as ir
-from ..ir.layout import Layout
-from .memories import bank_members
+from ...ir import nodes as ir
+from ...ir.layout import Layout
+from ..analysis.storage import bank_members
 from .pipeline import emit_pipeline
-from .regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
+from ..scheduling.regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
 
 
 def has_checks(dfg) -> bool:

@@ -8,17 +8,19 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..ir import nodes as ir
-from ..ir.layout import Layout
-from ..types import ArrayType
+from ...ir import nodes as ir
+from ...ir.layout import Layout
+from ...types import ArrayType
 from .controller import Controller
 from .error_status import ErrorLayout, ErrorRecorder
-from .datapath import Actions, BlockDatapath, shape_of
+from .datapath import Actions, BlockDatapath
 from .pipeline import PipelineDatapath
-from .design import MemorySignature, RegisterFileSignature, addr_width
-from .memories import StoragePlan, bank_members, make_storage, register_port
-from .normalize import HwFunction
-from .regions import Pipeline, Plan, counter_ranges
+from ..design import MemorySignature, RegisterFileSignature, addr_width
+from .memories import make_storage
+from ..analysis.shapes import shape_of
+from ..analysis.storage import StoragePlan, bank_members, register_port
+from ..analysis.normalize import HwFunction
+from ..scheduling.regions import Pipeline, Plan, counter_ranges
 
 
 @dataclass

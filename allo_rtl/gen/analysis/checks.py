@@ -19,11 +19,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..errors import (MAX_INDEX_SHIFT, AlloIndexError, bit_index_out_of_range, division_by_zero,
+from ...errors import (MAX_INDEX_SHIFT, AlloIndexError, bit_index_out_of_range, division_by_zero,
                       index_out_of_bounds, index_shift_too_large, negative_shift)
-from ..ir import intervals as I
-from ..ir import nodes as ir
-from ..types import Index, is_fixed_or_int
+from ...ir import intervals as I
+from ...ir import nodes as ir
+from ...types import Index, is_fixed_or_int
 from .graph import BOOL, INDEX, Node
 
 _UNBOUNDED_INDEX_BITS = 64   # an index value no interval bounds is reported in this many bits

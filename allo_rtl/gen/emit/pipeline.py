@@ -14,7 +14,7 @@ import math
 from amaranth.hdl import Const, Signal
 
 from .datapath import BlockDatapath
-from .graph import Node
+from ..analysis.graph import Node
 
 
 class PipelineControl:
