@@ -4,7 +4,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.errors import ScheduleError
-from allo_rtl.types import int32
+from allo_rtl.types import index, int32
 
 from .helpers_diagnostics import check
 
@@ -165,3 +165,49 @@ def test_dataflow_names_a_function():
         s.dataflow(3)  # <- here
     check(info, ScheduleError, "dataflow: argument 'target' must be the name of a function, "
           "got 3", "s.dataflow")
+
+
+def pe(A: int32[P, Q], B: int32[P, Q], i: index, j: index):
+    B[i, j] = A[i, j] * (i + 1) + j
+
+
+def grid_of_pes(A: int32[P, Q], B: int32[P, Q]):
+    for i, j in allo.grid(P, Q, name="PE"):
+        pe(A, B, i, j)
+
+
+def test_unfold_makes_one_processing_element_per_point():
+    s = allo.customize(grid_of_pes)
+    assert "for i in range(0, 3):  # band PE" in str(s)
+    assert s.unfold("PE", [1, 0]) == [0, 1]
+    text = str(s)
+    assert "for i" not in text.split("def grid_of_pes")[1]
+    assert "    pe_0_0(A, B, 0, 0)\n    pe_0_1(A, B, 0, 1)" in text and "def pe_2_3(" in text
+    A = np.arange(P * Q, dtype=np.int32).reshape(P, Q)
+    B = np.zeros_like(A)
+    s.build()(A, B)
+    assert np.array_equal(B, A * (np.arange(P)[:, None] + 1) + np.arange(Q)[None, :])
+    assert "pe_1_2" in s.functions and "pe" not in s.functions
+
+
+def test_unfold_checks_its_axes():
+    s = allo.customize(grid_of_pes)
+    with pytest.raises(ScheduleError) as info:
+        s.unfold("PE", [0, 2])  # <- here
+    check(info, ScheduleError, "unfold: argument 'axes' must be consecutive loop levels, got "
+          "[0, 2]", "s.unfold")
+
+
+def test_unfold_takes_a_list_of_axes():
+    s = allo.customize(grid_of_pes)
+    with pytest.raises(ScheduleError) as info:
+        s.unfold("PE", 0)  # <- here
+    check(info, ScheduleError, "unfold: argument 'axes' must be a list of loop levels of the "
+          "band, e.g. [0, 1], got 0", "s.unfold")
+
+
+def test_unfold_names_a_band():
+    s = allo.customize(grid_of_pes)
+    with pytest.raises(ScheduleError) as info:
+        s.unfold("QE", [0])  # <- here
+    check(info, ScheduleError, "unfold: no loop band 'QE'", "s.unfold")

@@ -160,3 +160,38 @@ def mod(a: ir.Expr, k: int, loc) -> ir.Expr:
 
 def compare(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Compare:
     return ir.Compare(T.bool, loc, op, as_index(a), as_index(b))
+
+
+class _Renamed(Rewriter):
+    """A deep copy whose variables, buffers and streams are new objects (``fresh``)."""
+
+    def __init__(self, fresh):
+        self.fresh = fresh
+
+    def copy_node(self, node):
+        clone = super().copy_node(node)
+        for f in dataclasses.fields(clone):
+            value = getattr(clone, f.name)
+            if isinstance(value, (ir.Var, ir.Buffer, ir.Channel)):
+                setattr(clone, f.name, self.fresh(value))
+            elif isinstance(value, list):
+                setattr(clone, f.name, [self.fresh(v) if isinstance(v, (ir.Var, ir.Buffer, ir.Channel))
+                                        else v for v in value])
+        return clone
+
+
+def clone_function(fn: ir.Function, name: str) -> ir.Function:
+    """A copy of ``fn`` named ``name`` with variables, buffers and streams of its own (so that
+    schedules and hardware treat the copies apart); the functions it calls stay shared."""
+    made: dict = {}
+
+    def fresh(x):
+        if id(x) not in made:
+            made[id(x)] = dataclasses.replace(
+                x, **({"partition": dict(x.partition)} if isinstance(x, ir.Buffer) else {}))
+        return made[id(x)]
+    params = [fresh(p) for p in fn.params]
+    local_vars = {k: fresh(v) for k, v in fn.locals.items()}
+    body = _Renamed(fresh).stmts(fn.body)
+    return ir.Function(name, params, list(fn.result_types), body, fn.loc, local_vars,
+                       list(fn.callees), fn.py_func)

@@ -13,6 +13,7 @@ from .common import Applied, bad_argument, illegal
 from .dataflow import DataflowPrimitives
 from .loops import LoopPrimitives
 from .memory import MemoryPrimitives
+from .unfold import UnfoldPrimitive
 
 
 
@@ -84,7 +85,7 @@ def _loops_of(fn: ir.Function) -> list:
     return [s for s in ir.walk_stmts(fn.body) if isinstance(s, ir.For)]
 
 
-class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives):
+class Schedule(LoopPrimitives, MemoryPrimitives, DataflowPrimitives, UnfoldPrimitive):
     """The customizations of one kernel and everything it calls (``allo.customize(fn)``)."""
 
     def __init__(self, top: ir.Function):
