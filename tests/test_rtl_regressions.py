@@ -310,3 +310,26 @@ def test_an_access_to_banks_chosen_at_run_time_finds_a_slot_free_on_all(simulato
     A = np.array([3, 5, 7, 11], dtype=np.int32)
     B = np.arange(8, dtype=np.int32) * 3
     assert assert_rtl_equals_interp(s, [A, B], simulator) == 2 * (3 + 11 + 7 + 3)   # A[1] is A[0] by then
+
+
+# -- a long if/else padding is a counter, not one state per cycle -----------------------------
+
+def long_and_short_branch(c: int32, A: int32[32]) -> int32:
+    s: int32 = 0
+    if c > 0:
+        for i in range(32):
+            s += A[i] // c    # a divider per iteration: the branch takes hundreds of cycles
+    else:
+        s = 5                 # padded to the same length: it took one state per cycle (8 MB of
+    return s                  # Verilog for a fuzz kernel, which Verilator did not finish)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_long_padding_counts_its_cycles_in_one_state(simulator):
+    s = allo.customize(long_and_short_branch)
+    report = s.report()
+    (top,) = [f for f in report.functions if f.name == "long_and_short_branch"]
+    assert top.states < 100, top.states    # 1100 and more: one state per cycle of the padding
+    A = np.arange(32, dtype=np.int32) * 7
+    assert assert_rtl_equals_interp(s, [0, A], simulator) == 5
+    assert assert_rtl_equals_interp(s, [3, A], simulator) == int((A // 3).sum())

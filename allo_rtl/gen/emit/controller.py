@@ -7,7 +7,7 @@ so nested loops with constant bounds run without a cycle of overhead between ite
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Signal
 
 from ...ir import nodes as ir
 from ...ir.layout import Layout
@@ -76,6 +76,19 @@ class Controller:
         return self.r_Block(block, None, decide)
 
     def r_Delay(self, delay: Delay, k):
+        if delay.counted:
+            remaining = Signal(range(delay.cycles), name=f"delay_{delay.first_state}")
+
+            def wait(m: Module):
+                with m.If(remaining == 0):
+                    k(m)
+                with m.Else():
+                    m.d.sync += remaining.eq(remaining - 1)
+            self.at(delay.first_state, wait)
+
+            def enter(m: Module):
+                m.d.sync += [self.ctx.state.eq(delay.first_state), remaining.eq(delay.cycles - 1)]
+            return enter
         states = list(range(delay.first_state, delay.first_state + delay.cycles))
         for here, after in zip(states, states[1:]):
             self.at(here, self.goto(after))

@@ -93,8 +93,18 @@ class Branch:
 
 @dataclass(eq=False)
 class Delay:
+    """``cycles`` idle cycles: one state each when few, else one state and a down-counter
+    (``counted``), so a long padding does not grow the state machine by thousands of states."""
+
     first_state: int
     cycles: int
+
+    @property
+    def counted(self) -> bool:
+        return self.cycles > STATES_PER_DELAY
+
+
+STATES_PER_DELAY = 4   # a longer delay counts its cycles in one state
 
 
 @dataclass(eq=False)
@@ -315,7 +325,11 @@ class Planner:
             return
         short = then if a < b else orelse
         n = abs(a - b)
-        short.items.append(Delay(self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}"), n))
+        if n > STATES_PER_DELAY:
+            first = self.states(1, lambda k: f"if/else padding of {n} cycles (counted)")
+        else:
+            first = self.states(n, lambda k: f"if/else padding, cycle {k + 1} of {n}")
+        short.items.append(Delay(first, n))
 
 
 def _reads(expr) -> set:
