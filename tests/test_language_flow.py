@@ -375,3 +375,18 @@ def test_bit_slice_with_variable_low_bound():
     R, x = build(k)(a, lo)
     assert [int(v) for v in R] == [(a >> i) & 0xF for i in range(29)]
     assert int(x) == a & ~(0xF << lo)
+
+
+def reverse_of_a_short_circuit(a: int32, b: int32) -> int32:
+    return (0 > 0 and a != b).reverse()
+
+
+def reverse_of_a_decided_choice(a: int32) -> int32:
+    return (7 if 1 > 0 else a).reverse()
+
+
+def test_reverse_of_expressions_a_compile_time_fold_decides():
+    # since meta_if folds comparisons and and/or, these folded to Python values and
+    # .reverse() was refused as an unknown call (found by bench/fuzz.py)
+    assert allo.customize(reverse_of_a_short_circuit).build()(3, 4) == 0
+    assert allo.customize(reverse_of_a_decided_choice).build()(3) == -536870912   # 7 in 32 bits, reversed

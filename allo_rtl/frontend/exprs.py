@@ -354,12 +354,18 @@ class ExprBuilder:
             return MISSING
         return value, ()
 
+    def is_kernel_value(self, node) -> bool:
+        """Whether ``node`` is a value of the kernel (even one a compile-time fold knows, as
+        ``0 > 0 and a != b``), not a Python object whose methods a call may mean."""
+        value = self.const_value(node)
+        return value is MISSING or isinstance(value, (bool, int, float, np.generic))
+
     def expr_Call(self, node):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and \
                 self.is_stream_call(node):
             return self.stream_get(node)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "reverse" and \
-                not node.args and self.const_value(node.func.value) is MISSING:
+                not node.args and self.is_kernel_value(node.func.value):
             operand = self.value(node.func.value)
             if not T.is_fixed_or_int(operand.type):
                 raise self.error(AlloTypeError, f".reverse() needs an integer, got {operand.type!r}", node, "reverse the bits of an integer value")
