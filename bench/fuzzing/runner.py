@@ -24,6 +24,7 @@ import numpy as np
 
 from . import prog as P
 from . import types as T
+from .dataflow_model import MODULE_FILE
 from .model import Diverged, Fault, Model
 from .render import render_module, render_schedule
 
@@ -208,6 +209,9 @@ def _run(program, simulators, workdir) -> dict:
     except (T.NoRule, RecursionError) as e:
         return result("invalid", "model", f"{type(e).__name__}: {e}")
     module, path = load_module(source, workdir)
+    if want["fault"]:
+        # a deadlock message names the module's file, known only now
+        want["fault"]["message"] = want["fault"]["message"].replace(MODULE_FILE, path.name)
     try:
         try:
             s = allo.customize(module.kernel)
