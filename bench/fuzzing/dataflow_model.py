@@ -103,6 +103,7 @@ class Instance:
     gets: set
     trace: list = dataclasses.field(default_factory=list)     # (op, key, line)
     blocked: tuple | None = None                              # (key, line) of a get for good
+    names: dict = dataclasses.field(default_factory=dict)     # key -> (stream name, depth)
 
 
 def instances(region: P.Func) -> list:
@@ -125,9 +126,8 @@ def instances(region: P.Func) -> list:
                     for x in P.walk_expr(e):
                         if isinstance(x, P.Get):
                             gets.add(x.chan.key)
-            inst = Instance("_".join([s.fn.name, *map(str, pid)]), s, pid, body, puts, gets)
-            inst.names = names
-            out.append(inst)
+            out.append(Instance("_".join([s.fn.name, *map(str, pid)]), s, pid, body, puts, gets,
+                                names=names))
     return out
 
 
@@ -387,5 +387,7 @@ def balanced(program: P.Program) -> bool:
             im.block(inst.body, env)
         except _Blocked:
             return False
+        except Fault as f:
+            raise Unpredictable(f"instance {inst.name} faults: {f}") from None
         steps += im.steps
     return not any(queues.values())

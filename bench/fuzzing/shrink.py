@@ -14,6 +14,7 @@ import dataclasses
 import re
 import time
 
+from . import dataflow_model
 from . import prog as P
 from . import types as T
 from .model import Diverged, Fault, Model
@@ -97,6 +98,8 @@ def all_syms(program):
 
 
 def edits(program):
+    if program.is_region:
+        yield from _dataflow_edits(program)
     if program.sched:
         yield "drop the schedule", lambda p: p.sched.clear()
         for k in range(len(program.sched)):
@@ -235,6 +238,7 @@ def _retype(p, k, t):
         v = p.inputs[i]
         p.inputs[i] = [t.wrap(x) for x in v] if isinstance(v, list) else t.wrap(v)
     _sync_results(p, sym)
+    _sync_kernel_params(p)
 
 
 def _reshape(p, k, d, m):
@@ -255,6 +259,7 @@ def _reshape(p, k, d, m):
         if isinstance(s, P.Decl) and s.sym is sym and isinstance(s.init, P.Table):
             s.init = 0
     _sync_results(p, sym)
+    _sync_kernel_params(p)
 
 
 def _sync_results(p, sym):
@@ -267,6 +272,112 @@ def _sync_results(p, sym):
                         r.ty, r.shape = sym.ty, sym.shape
 
 
+# -- dataflow regions ---------------------------------------------------------------------------
+
+
+def _kernel_defs(program):
+    return [s for s in program.kernel.body if isinstance(s, P.KernelDef)]
+
+
+def _streams_of(kdef) -> set:
+    out = set()
+    for s in P.walk_stmts(kdef.fn.body):
+        if isinstance(s, (P.Put, P.GetStmt)):
+            out.add(id(s.chan.stream))
+        for e in s.exprs():
+            out |= {id(x.chan.stream) for x in P.walk_expr(e) if isinstance(x, P.Get)}
+    return out
+
+
+def groups(program) -> list:
+    """The kernels of a region in groups linked by streams: lists of KernelDef indices."""
+    kdefs = _kernel_defs(program)
+    streams = [_streams_of(k) for k in kdefs]
+    parent = list(range(len(kdefs)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    for i in range(len(kdefs)):
+        for j in range(i):
+            if streams[i] & streams[j]:
+                parent[find(i)] = find(j)
+    out = {}
+    for i in range(len(kdefs)):
+        out.setdefault(find(i), []).append(i)
+    return list(out.values())
+
+
+def _dataflow_edits(program):
+    """Edits that keep a region whole: drop a group of kernels with their streams, drop a
+    kernel's unused argument, fewer instances of a grid without streams, narrower stream types,
+    shallower streams."""
+    gs = groups(program)
+    if len(gs) > 1:
+        for g in range(len(gs)):
+            yield f"drop kernel group {g}", lambda p, g=g: _drop_group(p, g)
+    for ki, k in enumerate(_kernel_defs(program)):
+        for j in range(len(k.args)):
+            yield f"drop argument {j} of {k.fn.name}", lambda p, ki=ki, j=j: _drop_kernel_arg(p, ki, j)
+        if k.group == "grid" and k.mapping[0] > 1:
+            yield f"fewer instances of {k.fn.name}", \
+                lambda p, ki=ki: setattr(_kernel_defs(p)[ki], "mapping", (1,) + _kernel_defs(p)[ki].mapping[1:])
+    for si, s in enumerate(program.kernel.body):
+        if isinstance(s, P.StreamDecl):
+            for t in _narrower(s.stream.ty):
+                yield f"stream {s.stream.name} -> {t}", \
+                    lambda p, si=si, t=t: setattr(p.kernel.body[si].stream, "ty", t)
+            if s.stream.depth > 1:
+                yield f"stream {s.stream.name} depth 1", \
+                    lambda p, si=si: setattr(p.kernel.body[si].stream, "depth", 1)
+
+
+def _drop_group(p, g):
+    kdefs = _kernel_defs(p)
+    drop = [kdefs[i] for i in groups(p)[g]]
+    used = set()
+    for k in drop:
+        used |= _streams_of(k)
+    p.kernel.body[:] = [s for s in p.kernel.body if not any(s is k for k in drop) and
+                        not (isinstance(s, P.StreamDecl) and id(s.stream) in used)]
+    _drop_unused_region_params(p)
+
+
+def _drop_kernel_arg(p, ki, j):
+    k = _kernel_defs(p)[ki]
+    k.args.pop(j)
+    k.fn.params.pop(j)
+    _drop_unused_region_params(p)
+
+
+def _drop_unused_region_params(p):
+    region = p.kernel
+    used = {id(a) for k in _kernel_defs(p) for a in k.args}
+    keep = [i for i, a in enumerate(region.params) if id(a) in used]
+    region.params = [region.params[i] for i in keep]
+    p.inputs = [p.inputs[i] for i in keep]
+
+
+def _sync_kernel_params(p):
+    """A kernel parameter has its argument's exact type and shape."""
+    if not p.is_region:
+        return
+    for k in _kernel_defs(p):
+        for param, arg in zip(k.fn.params, k.args):
+            param.ty, param.shape = arg.ty, arg.shape
+
+
+def region_valid(program) -> bool:
+    """The frontend's rules for a region (dataflow_model.region_problem) and, unless the case
+    was made to deadlock or leave values behind, balanced streams."""
+    if dataflow_model.region_problem(program) is not None:
+        return False
+    if not program.df_fault and not dataflow_model.balanced(program):
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Validity and the greedy loop
 
@@ -275,6 +386,8 @@ def valid(program) -> bool:
     """Every name defined before use (in the generator's scoping), a typing rule for every
     expression, and a model run that finishes."""
     try:
+        if program.is_region and not region_valid(program):
+            return False
         for fn in program.funcs:
             if not _defined_before_use(fn, program):
                 return False
@@ -304,6 +417,21 @@ def _defined_before_use(fn, program) -> bool:
 
     def block(body):
         for s in body:
+            if isinstance(s, P.KernelDef):
+                defined.update(id(p) for p in s.fn.params)
+                if not block(s.fn.body):
+                    return False
+                continue
+            if isinstance(s, P.PidDecl):
+                defined.update(id(v) for v in s.syms)
+                continue
+            if isinstance(s, P.ConstDecl):
+                if not exprs_ok([s.value]):
+                    return False
+                defined.add(id(s.sym))
+                continue
+            if isinstance(s, P.MetaFor):
+                defined.add(id(s.var))
             if isinstance(s, P.For):
                 if not exprs_ok(s.exprs()):
                     return False
