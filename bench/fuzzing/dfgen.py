@@ -23,6 +23,7 @@ from __future__ import annotations
 from . import prog as P
 from . import types as T
 from .genexpr import ARITH, Ctx
+from .model import Fault, Model
 from .prog import Bin, Cmp, Lit, Load, Ref, Sym
 
 MAX_ITEMS = 40          # values through one stream
@@ -295,9 +296,10 @@ class DataflowGen:
         if not got:
             return body
         if acc is not None:
-            body.append(P.Assign(target=Ref(acc), value=self.uses(c, got),
-                                 op=r.choice(["add", "add", "sub", "xor"] if acc.ty.is_int
-                                             else ["add", "sub"])))
+            op = r.choice(["add", "add", "sub", "xor"] if acc.ty.is_int else ["add", "sub"])
+            value = self.uses(c, got)
+            body.append(P.Assign(target=Ref(acc), value=self.as_int(value) if op == "xor"
+                                 else value, op=op))
         for _ in range(r.choice([1, 1, 2]) if acc is None else r.choice([0, 1])):
             body.append(P.Assign(target=Load(out, [self.index(c, d) for d in out.shape]),
                                  value=self.uses(c, got), op="add" if r.random() < 0.15 else None))
@@ -432,14 +434,15 @@ class DataflowGen:
         kernels.append(k)
 
     # -- faults ------------------------------------------------------------------------------
-    def df_fault(self, faults):
-        """One imbalance: a consumer gets once more than is put (deadlock), a producer puts
-        more than its stream holds once the consumer is done (deadlock), or fewer (leftovers,
-        ignored). ``faults``: (op, body, chan, items) of each stream end."""
+    def df_fault(self, faults) -> str:
+        """One imbalance, named by what was done: get_more (a consumer gets once more than is
+        put), put_more (a producer puts more after its loop), get_fewer (a consumer's loop
+        stops early, so its producers, and theirs in turn, may wait on full streams), stages
+        (every stage of a meta group gets once more). ``faults``: (op, body, chan, items) of
+        each stream end. Whether it deadlocks or leaves values behind is the model's to say."""
         r = self.r
         op, body, chan, items = r.choice(faults)
         if op == "stages":
-            # every stage of a meta group gets once more at its end: they all wait
             pipe = None
             for st in P.walk_stmts(body):
                 if isinstance(st, P.Decl) and isinstance(st.init, P.Get):
@@ -447,8 +450,10 @@ class DataflowGen:
             if pipe is None:
                 return ""
             body.append(P.GetStmt(chan=pipe))
-            return "get_more"
+            return "stages"
         if op == "get":
+            if r.random() < 0.5 and self.cut_loop(body):
+                return "get_fewer"
             if r.random() < 0.7:
                 body.append(P.GetStmt(chan=chan))
             else:
@@ -461,7 +466,31 @@ class DataflowGen:
         value = Ref(var) if r.random() < 0.5 else Lit(r.randint(0, 9))
         body.append(P.For(vars=[var], kind="range", bounds=[Lit(0), Lit(extra), 1],
                           body=[P.Put(chan=chan, value=value)]))
-        return "put_more" if extra > depth else "leftover"
+        return "put_more"
+
+    def cut_loop(self, body) -> bool:
+        """Fewer iterations of the main loop of a kernel body (its last top-level loop)."""
+        r = self.r
+        loops = [s for s in body if isinstance(s, P.For)]
+        if not loops:
+            return False
+        loop = loops[-1]
+        if loop.kind == "grid":
+            a = P.folded(loop.bounds[0])
+            if a is None or a < 2:
+                return False
+            loop.bounds[0] = Lit(r.randint(1, a - 1))
+            return True
+        lo, hi, step = loop.bounds
+        a, b = P.folded(lo), P.folded(hi)
+        if a is None or b is None:
+            return False
+        n = len(range(a, b, step))
+        if n < 2:
+            return False
+        m = r.randint(1, n - 1)          # iterations left
+        loop.bounds[1] = Lit(a + m * step)
+        return True
 
     # -- a whole case --------------------------------------------------------------------------
     def region_program(self) -> P.Program:
@@ -474,10 +503,18 @@ class DataflowGen:
         groups = r.choices(["chain", "meta", "grid"], weights=[5, 4, 2], k=r.choice([1, 1, 2]))
         for g in groups:
             getattr(self, f"df_{g}")(streams, kernels, faults)
-        df_fault = self.df_fault(faults) if faulty and faults else ""
+        made = self.df_fault(faults) if faulty and faults else ""
         region = P.Func("kernel", self.df_params, [], [], region=True)
         region.body = [P.StreamDecl(stream=s) for s in streams] + kernels
-        program = P.Program([region], tables=self.tables, seed=str(self.seed),
-                            fault_prone=bool(df_fault), df_fault=df_fault)
+        program = P.Program([region], tables=self.tables, seed=str(self.seed))
         program.inputs = self.inputs(region)
+        if made:
+            # a deadlock, or values left behind (ignored): as the model sees it
+            program.df_fault = f"leftover:{made}"
+            try:
+                Model(program).run(program.inputs)
+            except Fault as f:
+                if f.cls == "AlloDeadlockError":
+                    program.df_fault = f"deadlock:{made}"
+            program.fault_prone = program.df_fault.startswith("deadlock")
         return program

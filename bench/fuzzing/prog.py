@@ -431,7 +431,7 @@ class Program:
     tables: list = field(default_factory=list)
     seed: str = ""
     fault_prone: bool = False
-    df_fault: str = ""               # a region made to deadlock or to leave values in a stream
+    df_fault: str = ""               # a region made unbalanced: "deadlock:<how>" or "leftover:<how>"
 
     @property
     def is_region(self) -> bool:

@@ -127,9 +127,8 @@ def dataflow_tags(program: P.Program) -> set:
     df:deadlock / df:leftover for the cases made to fail or to leave values behind."""
     tags = {"df:region"}
     if program.df_fault:
-        tags.add("df:deadlock" if program.df_fault in ("get_more", "put_more") else
-                 f"df:{program.df_fault}")
-        tags.add(f"df:fault:{program.df_fault}")
+        outcome, how = program.df_fault.split(":", 1)
+        tags |= {f"df:{outcome}", f"df:{outcome}:{how}"}
     region = program.kernel
     for s in P.walk_stmts(region.body):
         if isinstance(s, P.StreamDecl):
