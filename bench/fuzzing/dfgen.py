@@ -394,6 +394,8 @@ class DataflowGen:
     # -- group: instances without streams, each writing its slice ------------------------------
     def df_grid(self, streams, kernels, faults):
         r = self.r
+        if r.random() < 0.3:
+            return self.df_grid2(kernels)
         parts = r.randint(2, 4)
         width = r.randint(1, 5)
         two_d = r.random() < 0.4
@@ -429,6 +431,31 @@ class DataflowGen:
         loop.body = self.block(inner, r.randint(0, 2))
         loop.body.append(P.Assign(target=Load(out, target), value=self.expr(inner),
                                   op="add" if r.random() < 0.2 else None))
+        body.append(loop)
+        k.fn.body = body
+        kernels.append(k)
+
+    def df_grid2(self, kernels):
+        """``mapping=[P0, P1]``: instance (i, j) reduces over k into out[i, j]."""
+        r = self.r
+        p0, p1, kk = r.randint(1, 3), r.randint(2, 3), r.randint(1, 4)
+        inputs = [self.df_input() for _ in range(r.choice([1, 1, 2]))]
+        k, c, owned = self.df_kernel("tile", [p0, p1], inputs, [self.df_output((p0, p1))],
+                                     "grid", "tile")
+        out = owned[0]
+        c.arrays = [a for a in c.arrays if a is not out]
+        pi, pj = (Sym(self.name("p"), T.INT32, kind="pid") for _ in range(2))
+        c.readonly += [(pi, 0, p0 - 1), (pj, 0, p1 - 1)]
+        body = [P.PidDecl(syms=[pi, pj])] + self.df_prelude(c)
+        var = Sym(self.name("i"), T.INDEX, kind="loop")
+        inner = c.child(depth=1, trips=kk)
+        inner.readonly.append((var, 0, kk - 1))
+        self.stmt_budget = r.randint(0, 2)
+        loop = P.For(vars=[var], kind="range", bounds=[Lit(0), Lit(kk), 1],
+                     body=self.block(inner, r.randint(0, 1)))
+        cell = Load(out, [Ref(pi), Ref(pj)])
+        loop.body.append(P.Assign(target=cell, value=self.expr(inner),
+                                  op=r.choice(["add", "sub", None])))
         body.append(loop)
         k.fn.body = body
         kernels.append(k)

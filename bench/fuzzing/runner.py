@@ -241,7 +241,7 @@ def _run(program, simulators, workdir) -> dict:
         if diff:
             return result("interp_model_mismatch", diff,
                           f"model:  {show(want)}\ninterp: {show(got)}", want=show(want),
-                          got=show(got))
+                          got=show(got), module_file=path.name)
         faulted = got["fault"] is not None
         for sim in simulators:
             r = _rtl(s, program, got, sim)
