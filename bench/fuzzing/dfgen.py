@@ -180,8 +180,10 @@ class DataflowGen:
             if r.random() < 0.6:
                 e = Bin(r.choice(ARITH), e, self.expr(c, 1))
             return [P.Put(chan=out_chan, value=e)], []
+        plant = in_chan is not None and out_chan is not None and meta_u is None and \
+            r.random() < 0.3
         if in_chan is not None:
-            body, got = self.gets(c, in_chan, g)
+            body, got = self.gets(c, in_chan, g - plant)
         self.stmt_budget = r.randint(0, 3)
         body += self.block(c, r.randint(0, 2))
         if out_chan is not None:
@@ -191,8 +193,60 @@ class DataflowGen:
                 inner.readonly.append((u, 0, meta_u - 1))
                 body.append(P.MetaFor(var=u, count=meta_u, body=self.puts(inner, out_chan, q, got)))
             else:
-                body += self.puts(c, out_chan, q, got)
+                outs = self.puts(c, out_chan, q, got)
+                if plant:
+                    self.plant(outs, in_chan, body)
+                body += outs
         return body, got
+
+    # -- gets inside expressions ---------------------------------------------------------------
+    def get_expr(self, chan, int_only=False):
+        e = P.Get(chan=chan)
+        return P.Cast(self.int_type(), e) if int_only and chan.stream.ty.is_fixed else e
+
+    def plant(self, stmts, chan, body):
+        """One get from ``chan`` inside the first of ``stmts`` (a put's or a store's value, an
+        if's condition), on a path evaluated whenever the statement runs; else a get at the top
+        of ``body``."""
+        for s in stmts[:1]:
+            field = "cond" if isinstance(s, P.If) else "value" if isinstance(s, (P.Put, P.Assign)) \
+                else None
+            if field and self._plant_in(s, field, chan):
+                return
+        body.insert(0, P.GetStmt(chan=chan) if self.chance(0.3) else
+                    P.Decl(sym=Sym(self.name("v"), chan.stream.ty), init=P.Get(chan=chan)))
+
+    def _plant_in(self, holder, field, chan) -> bool:
+        root = getattr(holder, field)
+        slots = [(holder, field, None)]
+        k = 0
+        while k < len(slots):
+            slots += _eager_kids(_slot_get(slots[k]))
+            k += 1
+        self.r.shuffle(slots)
+        for slot in slots:
+            old = _slot_get(slot)
+            _slot_set(slot, self.get_expr(chan, self.chance(0.5)))
+            try:
+                t = P.type_of(getattr(holder, field))
+                if t.bits <= 96:
+                    return True
+            except T.NoRule:
+                pass
+            _slot_set(slot, old)
+        setattr(holder, field, root)
+        return False
+
+    def dyn_loop(self, c, chan):
+        """``for j in range(chan.get() & 3):`` a few statements (a trip count known at run
+        time only; no stream operations inside)."""
+        var = Sym(self.name("i"), T.INDEX, kind="loop")
+        inner = c.child(depth=c.depth + 1, trips=c.trips * 3)
+        inner.readonly.append((var, 0, 2))
+        self.stmt_budget = self.r.randint(0, 2)
+        bound = Bin("and", self.get_expr(chan, True), Lit(3))
+        return P.For(vars=[var], kind="range", bounds=[Lit(0), bound, 1],
+                     body=self.block(inner, self.r.randint(1, 2)))
 
     # -- group: a chain of kernels -------------------------------------------------------------
     def df_chain(self, streams, kernels, faults):
@@ -290,20 +344,26 @@ class DataflowGen:
         if g == 1 and acc is None and r.random() < 0.25:
             return [P.Assign(target=Load(out, [self.index(c, d) for d in out.shape]),
                              value=P.Get(chan=chan))]
-        body, got = self.gets(c, chan, g)
+        loops = 1 if g >= 2 and r.random() < 0.25 else 0
+        plant = 1 if r.random() < 0.25 else 0     # one of the gets inside a store's value
+        body, got = self.gets(c, chan, g - loops - plant)
+        if loops:
+            body.append(self.dyn_loop(c, chan))
         self.stmt_budget = r.randint(0, 2)
         body += self.block(c, r.randint(0, 2))
-        if not got:
-            return body
-        if acc is not None:
+        if acc is not None and got:
             op = r.choice(["add", "add", "sub", "xor"] if acc.ty.is_int else ["add", "sub"])
             value = self.uses(c, got)
             body.append(P.Assign(target=Ref(acc), value=self.as_int(value) if op == "xor"
                                  else value, op=op))
-        for _ in range(r.choice([1, 1, 2]) if acc is None else r.choice([0, 1])):
-            body.append(P.Assign(target=Load(out, [self.index(c, d) for d in out.shape]),
-                                 value=self.uses(c, got), op="add" if r.random() < 0.15 else None))
-        return body
+        stores = []
+        for _ in range(r.choice([1, 1, 2]) if acc is None and got else r.choice([0, 1]) + plant):
+            stores.append(P.Assign(target=Load(out, [self.index(c, d) for d in out.shape]),
+                                   value=self.uses(c, got) if got else self.expr(c),
+                                   op="add" if r.random() < 0.15 else None))
+        if plant:
+            self.plant(stores, chan, body)       # (or a get at the top when none fits)
+        return body + stores
 
     # -- group: one grid of instances, roles by pid ---------------------------------------------
     def df_meta(self, streams, kernels, faults):
@@ -545,3 +605,38 @@ class DataflowGen:
                     program.df_fault = f"deadlock:{made}"
             program.fault_prone = program.df_fault.startswith("deadlock")
         return program
+
+
+def _eager_kids(e) -> list:
+    """Slots of the sub-expressions of ``e`` evaluated whenever ``e`` is, where a value of
+    another type keeps the generated safety: not divisors, shift amounts, indices, bit fields,
+    the branches of a select or the later operands of and/or."""
+    if isinstance(e, Bin):
+        return [(e, "lhs", None), (e, "rhs", None)] if e.op in ("add", "sub", "mul", "and", "or",
+                                                                "xor") else [(e, "lhs", None)]
+    if isinstance(e, P.Un) and e.op in ("neg", "abs", "invert", "not", "bool"):
+        return [(e, "x", None)]
+    if isinstance(e, Cmp):
+        return [(e, "lhs", None), (e, "rhs", None)]
+    if isinstance(e, P.MinMax):
+        return [(e, "vals", i) for i in range(len(e.vals))]
+    if isinstance(e, P.Cast):
+        return [(e, "x", None)]
+    if isinstance(e, P.Sel):
+        return [(e, "cond", None)]
+    if isinstance(e, P.BoolOp):
+        return [(e, "vals", 0)]
+    return []
+
+
+def _slot_get(slot):
+    node, name, i = slot
+    return getattr(node, name) if i is None else getattr(node, name)[i]
+
+
+def _slot_set(slot, value):
+    node, name, i = slot
+    if i is None:
+        setattr(node, name, value)
+    else:
+        getattr(node, name)[i] = value
