@@ -9,7 +9,9 @@ A case is one ``@df.region()`` whose parameters are arrays, with one or two grou
   ``meta_if``/``meta_elif``/``meta_else`` (source, stages, sink) over an array of P + 1
   streams, the source and the sink sometimes moving U items per ``meta_for(U)``;
 * grid: instances without streams, each writing its own slice of an output array (the pid in
-  range bounds, sometimes through a ``ConstExpr``).
+  range bounds, sometimes through a ``ConstExpr``), or ``mapping=[P0, P1]`` cells;
+* diamond: a fork into two streams (one path sometimes through a stage) and a join getting
+  from both, in lockstep or one path after the other.
 
 Every count of puts and gets is known here: loops have constant trip counts, puts and gets are
 never under a run-time ``if`` unless both branches put once. Arrays are read-only (shared by any
@@ -365,6 +367,64 @@ class DataflowGen:
             self.plant(stores, chan, body)       # (or a get at the top when none fits)
         return body + stores
 
+    # -- group: a fork and a join --------------------------------------------------------------
+    def df_diamond(self, streams, kernels, faults):
+        """A source putting into two streams each iteration (path A sometimes through a stage),
+        a join getting from both: in lockstep, or all of path A first, then all of path B (then
+        path B's stream must hold all its values: a shallower one deadlocks, counts balanced)."""
+        r = self.r
+        trips = r.randint(1, 8)
+        qa, qb = r.choice([1, 1, 2]), r.choice([1, 1, 2])
+        sa, sb = (P.Stream(self.name("s"), self.stream_type(), self.depth()) for _ in range(2))
+        streams += [sa, sb]
+        ca, cb = P.Chan(sa), P.Chan(sb)
+        k, c, _ = self.df_kernel("fork", [1], [self.df_input()], [], "diamond", "source")
+        body = self.df_prelude(c)
+        loop, inner, inner_body = self.df_loop(c, trips)
+        self.stmt_budget = r.randint(0, 2)
+        inner_body += self.block(inner, r.randint(0, 2))
+        outs = [self.puts(inner, ca, qa, []), self.puts(inner, cb, qb, [])]
+        r.shuffle(outs)
+        inner_body += outs[0] + outs[1]
+        k.fn.body = body + [loop]
+        kernels.append(k)
+        faults += [("put", k.fn.body, ca, trips * qa), ("put", k.fn.body, cb, trips * qb)]
+        if r.random() < 0.5:
+            ta = P.Stream(self.name("s"), self.stream_type(), self.depth())
+            streams.append(ta)
+            k, c, _ = self.df_kernel("stage", [1], [], [], "diamond", "stage")
+            loop, inner, inner_body = self.df_loop(c, trips * qa)
+            inner_body += self.iteration(inner, ca, 1, P.Chan(ta), 1)[0]
+            k.fn.body = self.df_prelude(c) + [loop]
+            kernels.append(k)
+            faults.append(("get", k.fn.body, ca, trips * qa))
+            ca = P.Chan(ta)
+        inputs = [self.df_input()] if r.random() < 0.3 else []
+        k, c, owned = self.df_kernel("join", [1], inputs, [self.df_output()], "diamond", "sink")
+        out = owned[0]
+        body = self.df_prelude(c)
+        if r.random() < 0.5:
+            loop, inner, inner_body = self.df_loop(c, trips)
+            got_a, got_b = self.gets(inner, ca, qa), self.gets(inner, cb, qb)
+            inner_body += got_a[0] + got_b[0]
+            got = got_a[1] + got_b[1]
+            self.stmt_budget = r.randint(0, 2)
+            inner_body += self.block(inner, r.randint(0, 1))
+            for _ in range(r.choice([1, 2])):
+                inner_body.append(P.Assign(target=Load(out, [self.index(inner, d) for d in out.shape]),
+                                           value=self.uses(inner, got)))
+            body.append(loop)
+        else:
+            # phases: all of path A, then all of path B; sb holds all of B unless a fault
+            body += self.sink_loop(c, out, ca, 1, trips * qa)
+            body += self.sink_loop(c, out, cb, 1, trips * qb)
+            sb.depth = max(sb.depth, trips * qb)
+            if trips * qb > 1:
+                faults.append(("depth", sb, None, trips * qb))
+        k.fn.body = body
+        kernels.append(k)
+        faults += [("get", k.fn.body, ca, trips * qa), ("get", k.fn.body, cb, trips * qb)]
+
     # -- group: one grid of instances, roles by pid ---------------------------------------------
     def df_meta(self, streams, kernels, faults):
         r = self.r
@@ -528,7 +588,11 @@ class DataflowGen:
         (every stage of a meta group gets once more). ``faults``: (op, body, chan, items) of
         each stream end. Whether it deadlocks or leaves values behind is the model's to say."""
         r = self.r
-        op, body, chan, items = r.choice(faults)
+        shallow = [f for f in faults if f[0] == "depth"]
+        op, body, chan, items = r.choice(shallow if shallow and r.random() < 0.5 else faults)
+        if op == "depth":
+            body.depth = r.randint(1, items - 1)      # body: the stream
+            return "depth"
         if op == "stages":
             pipe = None
             for st in P.walk_stmts(body):
@@ -587,7 +651,8 @@ class DataflowGen:
         self.pool = [(self.scalar_type(False), self.shape()) for _ in range(r.randint(1, 3))]
         self.df_params, self.df_inputs = [], []
         streams, kernels, faults = [], [], []
-        groups = r.choices(["chain", "meta", "grid"], weights=[5, 4, 2], k=r.choice([1, 1, 2]))
+        groups = r.choices(["chain", "meta", "grid", "diamond"], weights=[5, 4, 2, 3],
+                           k=r.choice([1, 1, 2]))
         for g in groups:
             getattr(self, f"df_{g}")(streams, kernels, faults)
         made = self.df_fault(faults) if faulty and faults else ""
@@ -600,6 +665,8 @@ class DataflowGen:
             program.df_fault = f"leftover:{made}"
             try:
                 Model(program).run(program.inputs)
+                if made == "depth":
+                    program.df_fault = ""       # deep enough after all: a balanced case
             except Fault as f:
                 if f.cls == "AlloDeadlockError":
                     program.df_fault = f"deadlock:{made}"
