@@ -76,7 +76,7 @@ class DataflowGen:
         fn = P.Func(self.name(prefix), params, [], [])
         k = P.KernelDef(fn=fn, mapping=tuple(mapping), args=args, group=group, role=role)
         frozen = frozenset(id(p) for p in params[:len(inputs)])
-        c = Ctx(fn, [], [], list(params), helpers=[], frozen=frozen)
+        c = Ctx(fn, [], [], list(params), helpers=list(self.df_helpers), frozen=frozen)
         return k, c, params[len(inputs):]
 
     def df_loop(self, c, trips):
@@ -159,6 +159,13 @@ class DataflowGen:
 
     def puts(self, c, chan, q, got):
         r = self.r
+        if q > 1 and r.random() < 0.3:
+            # for j in range(q): chan.put(...)
+            var = Sym(self.name("j"), T.INDEX, kind="loop")
+            inner = c.child(depth=c.depth + 1, trips=c.trips * q)
+            inner.readonly.append((var, 0, q - 1))
+            return [P.For(vars=[var], kind="range", bounds=[Lit(0), Lit(q), 1],
+                          body=self.puts(inner, chan, 1, got))]
         out = []
         for _ in range(q):
             value = self.uses(c, got) if got and r.random() < 0.75 else self.expr(c)
@@ -429,22 +436,23 @@ class DataflowGen:
     def df_meta(self, streams, kernels, faults):
         r = self.r
         stages = r.randint(1, 3)
+        idle = r.choice([0, 0, 0, 1, 2])      # instances past the sink with nothing to do
         u = r.choice([1, 1, 2, 3])
         items = u * r.randint(1, max(1, 16 // u))
         pipe = P.Stream(self.name("pipe"), self.stream_type(), self.depth(), stages + 1)
         streams.append(pipe)
         src_in = self.df_input()
         inputs = [src_in] + ([self.df_input()] if r.random() < 0.3 else [])
-        k, c, owned = self.df_kernel("chain", [stages + 2], inputs, [self.df_output()], "meta",
-                                     "roles")
+        k, c, owned = self.df_kernel("chain", [stages + 2 + idle], inputs, [self.df_output()],
+                                     "meta", "roles")
         params = k.fn.params
         out = owned[0]
         pid = Sym(self.name("p"), T.INT32, kind="pid")
         last = stages + 1
 
         def role_ctx(lo, hi, arrays):
-            rc = Ctx(k.fn, [], [(pid, lo, hi)], list(arrays), helpers=[], frozen=c.frozen)
-            return rc
+            return Ctx(k.fn, [], [(pid, lo, hi)], list(arrays), helpers=list(self.df_helpers),
+                       frozen=c.frozen | frozenset([id(out)]) if out not in arrays else c.frozen)
 
         readable = [p for p in params if p is not out]
         # the source
@@ -496,6 +504,8 @@ class DataflowGen:
         branches = [(Cmp("eq", Ref(pid), Lit(0)), src), (Cmp("eq", Ref(pid), Lit(last)), sink)]
         if special:
             branches.append((Cmp("eq", Ref(pid), Lit(special)), stage_bodies[0][1]))
+        if idle:
+            branches.append((Cmp("gt", Ref(pid), Lit(last)), []))    # renders as pass
         r.shuffle(branches)
         if r.random() < 0.3:
             # the stages in a branch of their own (a range of pids); sometimes the last branch
@@ -650,6 +660,11 @@ class DataflowGen:
         self.fault_prone = False    # safe expressions: the only fault is a deadlock
         self.pool = [(self.scalar_type(False), self.shape()) for _ in range(r.randint(1, 3))]
         self.df_params, self.df_inputs = [], []
+        helpers = []
+        if self.on("calls"):
+            for _ in range(r.choice([0, 1, 1, 2])):
+                helpers.append(self.helper(list(helpers)))
+        self.df_helpers = helpers
         streams, kernels, faults = [], [], []
         groups = r.choices(["chain", "meta", "grid", "diamond"], weights=[5, 4, 2, 3],
                            k=r.choice([1, 1, 2]))
@@ -658,7 +673,7 @@ class DataflowGen:
         made = self.df_fault(faults) if faulty and faults else ""
         region = P.Func("kernel", self.df_params, [], [], region=True)
         region.body = [P.StreamDecl(stream=s) for s in streams] + kernels
-        program = P.Program([region], tables=self.tables, seed=str(self.seed))
+        program = P.Program(helpers + [region], tables=self.tables, seed=str(self.seed))
         program.inputs = self.inputs(region)
         if made:
             # a deadlock, or values left behind (ignored): as the model sees it

@@ -35,6 +35,25 @@ def is_const_sym(e) -> bool:
     return isinstance(e, Ref) and e.sym.kind in ("pid", "meta", "const")
 
 
+def writes_arrays(h: P.Func) -> bool:
+    """Whether a helper may write an array it is given (a store into one of its array
+    parameters, or a call that passes arrays on)."""
+    params = {id(p) for p in h.params if p.is_array}
+    for s in P.walk_stmts(h.body):
+        if isinstance(s, (P.Assign, P.BitStore)) and isinstance(s.target, Load) and \
+                id(s.target.sym) in params:
+            return True
+        if isinstance(s, P.CallStmt) and any(isinstance(a, Ref) and a.sym.is_array
+                                             for a in s.args):
+            return True
+        for e in s.exprs():
+            for x in P.walk_expr(e):
+                if isinstance(x, P.Call) and any(isinstance(a, Ref) and a.sym.is_array
+                                                 for a in x.args):
+                    return True
+    return False
+
+
 def case_seed(campaign_seed: int, k: int) -> int:
     """The seed of case ``k`` of a campaign: re-run one case alone with ``--case-seed``."""
     digest = hashlib.sha256(f"allo-fuzz:{campaign_seed}:{k}".encode()).digest()
@@ -316,11 +335,13 @@ class ExprGen:
         return self.array_args(c, h) is not None
 
     def array_args(self, c, h):
-        """Distinct arrays of ``c`` for the array parameters of ``h``, or None."""
+        """Distinct arrays of ``c`` for the array parameters of ``h``, or None (arrays ``c``
+        only reads for a helper that may write its arrays: none)."""
         used, out = set(), {}
+        pool = c.writable() if c.frozen and writes_arrays(h) else c.arrays
         for p in h.params:
             if p.is_array:
-                fits = [a for a in c.arrays if a.ty == p.ty and a.shape == p.shape
+                fits = [a for a in pool if a.ty == p.ty and a.shape == p.shape
                         and id(a) not in used]
                 if not fits:
                     return None
