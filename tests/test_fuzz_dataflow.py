@@ -127,6 +127,26 @@ def test_values_left_in_a_stream_are_ignored(tmp_path):
     assert out["outcome"] == "ok", out
 
 
+def test_a_result_that_depends_on_the_order_kernels_run_in_is_a_mismatch(tmp_path, monkeypatch):
+    # the runner runs a region again with a shuffled schedule_seed; here the second run is
+    # made to write something else
+    program = _chain([4, 4], [1])
+    program.df_fault = ""
+    real, calls = runner._call, []
+
+    def second_run_differs(built, prog):
+        obs = real(built, prog)
+        calls.append(prog)
+        if len(calls) == 2:
+            kind, dtype, shape, values = obs["arrays"]["B"]
+            obs["arrays"]["B"] = (kind, dtype, shape, [v + 1 for v in values])
+        return obs
+
+    monkeypatch.setattr(runner, "_call", second_run_differs)
+    out = runner.run_case(program, simulators=(), workdir=str(tmp_path))
+    assert out["outcome"] == "interp_model_mismatch" and out["key"] == "order:arg:B", out
+
+
 # ---------------------------------------------------------------------------------------------
 # Shrinking and tags
 
@@ -171,5 +191,6 @@ def test_tags_name_the_dataflow_constructs():
     tags = set()
     for s in SEEDS:
         tags |= program_tags(generate(s, FEATURES, 0.3))
-    assert {"df:region", "df:chain", "df:meta", "df:grid", "df:meta_for", "df:meta_else",
-            "df:deadlock", "stream:depth1", "stream:array"} <= tags
+    assert {"df:region", "df:chain", "df:meta", "df:grid", "df:diamond", "df:rows",
+            "df:meta_for", "df:meta_else", "df:deadlock", "stream:depth1", "stream:array",
+            "stream:array2d"} <= tags

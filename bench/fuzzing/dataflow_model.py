@@ -83,10 +83,11 @@ def channel(chan: P.Chan, values: dict):
         if chan.idx is not None:
             raise Unpredictable(f"stream {s.name} is not an array")
         return (id(s), None), s.name, s.depth
-    k = const_eval(chan.idx, values) if chan.idx is not None else None
-    if not isinstance(k, int) or not 0 <= k < s.count:
-        raise Unpredictable(f"stream index {k} outside {s.name}[{s.count}]")
-    return (id(s), k), f"{s.name}_{k}", s.depth
+    ks = tuple(const_eval(i, values) for i in chan.indices)
+    if len(ks) != len(s.shape) or not all(isinstance(k, int) and 0 <= k < d
+                                          for k, d in zip(ks, s.shape)):
+        raise Unpredictable(f"stream index {list(ks)} outside {s.name}{list(s.shape)}")
+    return (id(s), ks), f"{s.name}_{'_'.join(map(str, ks))}", s.depth
 
 
 # ---------------------------------------------------------------------------------------------

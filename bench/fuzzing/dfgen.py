@@ -11,7 +11,8 @@ A case is one ``@df.region()`` whose parameters are arrays, with one or two grou
 * grid: instances without streams, each writing its own slice of an output array (the pid in
   range bounds, sometimes through a ``ConstExpr``), or ``mapping=[P0, P1]`` cells;
 * diamond: a fork into two streams (one path sometimes through a stage) and a join getting
-  from both, in lockstep or one path after the other.
+  from both, in lockstep or one path after the other;
+* rows: ``mapping=[R, C]`` over a 2-D array of streams, values passed east along each row.
 
 Every count of puts and gets is known here: loops have constant trip counts, puts and gets are
 never under a run-time ``if`` unless both branches put once. Arrays are read-only (shared by any
@@ -374,6 +375,64 @@ class DataflowGen:
             self.plant(stores, chan, body)       # (or a get at the top when none fits)
         return body + stores
 
+    # -- group: rows of instances passing values east ---------------------------------------
+    def df_rows(self, streams, kernels, faults):
+        """``mapping=[R, C]`` over a 2-D array of streams ``fa[R, C]``: instance (i, 0) reads
+        row data and puts into fa[i, 1], instances (i, j) forward fa[i, j] into fa[i, j + 1],
+        instance (i, C - 1) stores into row i of the output (rows are disjoint). fa[i, 0] stays
+        unused."""
+        r = self.r
+        rows, cols, items = r.randint(1, 3), r.randint(2, 4), r.randint(1, 8)
+        fa = P.Stream(self.name("fa"), self.stream_type(), self.depth(), (rows, cols))
+        streams.append(fa)
+        width = r.randint(1, 6)
+        inputs = [self.df_input() for _ in range(r.choice([1, 1, 2]))]
+        k, c, owned = self.df_kernel("pe", [rows, cols], inputs, [self.df_output((rows, width))],
+                                     "rows", "pe")
+        out = owned[0]
+        readable = [a for a in c.arrays if a is not out]
+        pi, pj = (Sym(self.name("p"), T.INT32, kind="pid") for _ in range(2))
+
+        def role(lo, hi, arrays):
+            return Ctx(k.fn, [], [(pi, 0, rows - 1), (pj, lo, hi)], list(arrays),
+                       helpers=list(self.df_helpers), frozen=c.frozen)
+
+        west = P.Chan(fa, [Ref(pi), Ref(pj)])
+        east = P.Chan(fa, [Ref(pi), Bin("add", Ref(pj), Lit(1))])
+        # the first column
+        fc = role(0, 0, readable)
+        first = self.df_prelude(fc)
+        loop, inner, body = self.df_loop(fc, items)
+        body += self.iteration(inner, None, 0, P.Chan(fa, [Ref(pi), Lit(1)]), 1)[0]
+        first.append(loop)
+        faults.append(("put", first, P.Chan(fa, [Ref(pi), Lit(1)]), items))
+        # the middle columns
+        mc = role(1, max(1, cols - 2), readable)
+        middle = self.df_prelude(mc)
+        loop, inner, body = self.df_loop(mc, items)
+        body += self.iteration(inner, west, 1, east, 1)[0]
+        middle.append(loop)
+        # the last column: row i of out
+        lc = role(cols - 1, cols - 1, readable)
+        last = self.df_prelude(lc)
+        loop, inner, body = self.df_loop(lc, items)
+        got = self.gets(inner, west, 1)
+        body += got[0]
+        self.stmt_budget = r.randint(0, 2)
+        body += self.block(inner, r.randint(0, 1))
+        for _ in range(r.choice([1, 2])):
+            body.append(P.Assign(target=Load(out, [Ref(pi), self.index(inner, width)]),
+                                 value=self.uses(inner, got[1]),
+                                 op=r.choice([None, None, "add"])))
+        last.append(loop)
+        faults.append(("get", last, west, items))
+        if cols > 2:
+            faults.append(("get", middle, west, items))
+        branches = [(Cmp("eq", Ref(pj), Lit(0)), first), (Cmp("eq", Ref(pj), Lit(cols - 1)), last)]
+        r.shuffle(branches)
+        k.fn.body = [P.PidDecl(syms=[pi, pj]), P.MetaIf(branches=branches, orelse=middle)]
+        kernels.append(k)
+
     # -- group: a fork and a join --------------------------------------------------------------
     def df_diamond(self, streams, kernels, faults):
         """A source putting into two streams each iteration (path A sometimes through a stage),
@@ -666,7 +725,7 @@ class DataflowGen:
                 helpers.append(self.helper(list(helpers)))
         self.df_helpers = helpers
         streams, kernels, faults = [], [], []
-        groups = r.choices(["chain", "meta", "grid", "diamond"], weights=[5, 4, 2, 3],
+        groups = r.choices(["chain", "meta", "grid", "diamond", "rows"], weights=[5, 4, 2, 3, 2],
                            k=r.choice([1, 1, 2]))
         for g in groups:
             getattr(self, f"df_{g}")(streams, kernels, faults)

@@ -164,22 +164,34 @@ class Call(Expr):
 
 @dataclass(eq=False)
 class Stream:
-    """A stream declared in a region: ``name: Stream[ty, depth]``, or an array of ``count``
-    streams ``name: Stream[ty, depth][count]`` (channel k is named ``name_k``)."""
+    """A stream declared in a region: ``name: Stream[ty, depth]``, or an array of streams
+    ``name: Stream[ty, depth][count]`` (channel k is named ``name_k``), ``count`` a tuple for
+    more dimensions (channel (i, j) is ``name_i_j``)."""
 
     name: str
     ty: Ty
     depth: int = 2
-    count: int | None = None
+    count: int | tuple | None = None
+
+    @property
+    def shape(self) -> tuple | None:
+        return None if self.count is None else \
+            tuple(self.count) if isinstance(self.count, tuple) else (self.count,)
 
 
 @dataclass(eq=False)
 class Chan:
     """One stream as a kernel names it: ``s`` or ``pipe[idx]`` (idx a compile-time expression
-    of literals, pids, meta_for values and ConstExpr names). Not an ``Expr``: never shrunk."""
+    of literals, pids, meta_for values and ConstExpr names; a list of them for an array of
+    streams of more dimensions). Not an ``Expr``: never shrunk."""
 
     stream: Stream = None
-    idx: Expr | None = None
+    idx: Expr | list | None = None
+
+    @property
+    def indices(self) -> list:
+        return [] if self.idx is None else list(self.idx) if isinstance(self.idx, list) \
+            else [self.idx]
 
 
 @dataclass(eq=False)

@@ -97,7 +97,9 @@ class _Writer:
         raise TypeError(e)
 
     def chan(self, c: P.Chan) -> str:
-        return c.stream.name if c.idx is None else f"{c.stream.name}[{self.expr(c.idx)}]"
+        if c.idx is None:
+            return c.stream.name
+        return f"{c.stream.name}[{', '.join(self.expr(i) for i in c.indices)}]"
 
     def bit_range(self, lo, width, is_slice) -> str:
         low = self.expr(lo)
@@ -196,7 +198,7 @@ class _Writer:
             self.names.add("Stream")
             text = f"Stream[{self.ty(st.ty)}, {st.depth}]"
             if st.count is not None:
-                text += f"[{st.count}]"
+                text += f"[{', '.join(map(str, st.shape))}]"
             self.emit(d, f"{st.name}: {text}", s)
         elif isinstance(s, P.KernelDef):
             self.emit(0, "")

@@ -242,6 +242,10 @@ def _run(program, simulators, workdir) -> dict:
             return result("interp_model_mismatch", diff,
                           f"model:  {show(want)}\ninterp: {show(got)}", want=show(want),
                           got=show(got), module_file=path.name)
+        if program.is_region:
+            r = _order_check(s, program, got)
+            if r is not None:
+                return r
         faulted = got["fault"] is not None
         for sim in simulators:
             r = _rtl(s, program, got, sim)
@@ -255,6 +259,38 @@ def _run(program, simulators, workdir) -> dict:
             path.unlink()
         except OSError:
             pass
+
+
+def _order_check(s, program, got):
+    """A region again with its kernels resumed in a shuffled order (``schedule_seed``): the same
+    results, or the same deadlock (the waiting instances may be listed in another order, and
+    the error is located at the first one listed)."""
+    from allo_rtl.errors import AlloError
+
+    seed = int(program.seed) if str(program.seed).isdigit() else 1
+    try:
+        built = s.build(schedule_seed=seed % 1000 + 1)
+    except AlloError as e:
+        return result("internal_error", f"order:{type(e).__name__}", str(e),
+                      f"interp with schedule_seed: {type(e).__name__}: {first_line(e)}")
+    other = _call(built, program)
+    if isinstance(other, Exception):
+        return internal("interp-order", other)
+
+    def waits(obs):
+        f = obs["fault"]
+        if f is None:
+            return None
+        head, _, rest = f["message"].partition(": every running kernel waits: ")
+        return f["cls"], head, frozenset(rest.split("; ")) if rest else f["message"]
+
+    same = waits(got) == waits(other) if got["fault"] or other["fault"] else \
+        difference(got, other) is None
+    if not same:
+        return result("interp_model_mismatch", "order:" + (difference(got, other) or "fault"),
+                      f"interp: {show(got)}\nshuffled order: {show(other)}", want=show(got),
+                      got=show(other))
+    return None
 
 
 def _call(built, program):

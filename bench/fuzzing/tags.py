@@ -135,7 +135,7 @@ def dataflow_tags(program: P.Program) -> set:
             st = s.stream
             tags.add(f"stream:depth{st.depth}")
             if st.count is not None:
-                tags.add("stream:array")
+                tags.add("stream:array" if len(st.shape) == 1 else "stream:array2d")
             tags |= {"stream:" + t.split(":", 1)[1] for t in _type_tags(st.ty)}
         elif isinstance(s, P.KernelDef):
             tags.add(f"df:{s.group}")
