@@ -5,7 +5,11 @@ statements, replace an expression by a sub-expression or a constant, cut loop tr
 shapes, narrow types, drop unused parameters, helpers and results, zero the inputs); an edit is
 kept when the case still fails with the same signature. Edits that leave the program invalid
 (a name used before it is defined, no typing rule, a model that does not finish) are skipped
-without running the case.
+without running the case. A dataflow region must also stay one the frontend accepts (one
+producer and one consumer instance per stream, arguments of the parameters' types) and, unless
+the case was made unbalanced, put as many values into each stream as are got from it; its own
+edits drop a group of kernels with its streams, run a group's loops once, drop a kernel's unused
+argument, and narrow or shallow its streams.
 """
 from __future__ import annotations
 
@@ -317,6 +321,10 @@ def _dataflow_edits(program):
     if len(gs) > 1:
         for g in range(len(gs)):
             yield f"drop kernel group {g}", lambda p, g=g: _drop_group(p, g)
+    for g in range(len(gs)):
+        # puts and gets shrink together (kept only when the streams stay balanced)
+        yield f"kernel group {g}: main loops once", lambda p, g=g: _group_loops_once(p, g, False)
+        yield f"kernel group {g}: all loops once", lambda p, g=g: _group_loops_once(p, g, True)
     for ki, k in enumerate(_kernel_defs(program)):
         for j in range(len(k.args)):
             yield f"drop argument {j} of {k.fn.name}", lambda p, ki=ki, j=j: _drop_kernel_arg(p, ki, j)
@@ -342,6 +350,42 @@ def _drop_group(p, g):
     p.kernel.body[:] = [s for s in p.kernel.body if not any(s is k for k in drop) and
                         not (isinstance(s, P.StreamDecl) and id(s.stream) in used)]
     _drop_unused_region_params(p)
+
+
+def _group_loops_once(p, g, nested):
+    """Every loop of constant trip count of the group's kernels runs once (the loops at the top
+    of a kernel's body and of its meta branches, or all of them)."""
+    kdefs = _kernel_defs(p)
+    changed = False
+
+    def visit(body):
+        nonlocal changed
+        for s in body:
+            if isinstance(s, P.For):
+                changed |= _once(s)
+                if nested:
+                    visit(s.body)
+            elif isinstance(s, (P.MetaIf, P.MetaFor)) or (nested and s.bodies()):
+                for inner in s.bodies():
+                    visit(inner)
+    for i in groups(p)[g]:
+        visit(kdefs[i].fn.body)
+    if not changed:
+        raise IndexError("nothing to change")
+
+
+def _once(s: P.For) -> bool:
+    if s.kind == "range":
+        lo, hi, step = s.bounds
+        a, b = P.folded(lo), P.folded(hi)
+        if a is None or b is None or len(range(a, b, step)) <= 1:
+            return False
+        s.bounds[1] = P.Lit(a + step)
+        return True
+    if all(P.folded(b) == 1 for b in s.bounds) or any(P.folded(b) is None for b in s.bounds):
+        return False
+    s.bounds = [P.Lit(1) for _ in s.bounds]
+    return True
 
 
 def _drop_kernel_arg(p, ki, j):
