@@ -5,6 +5,7 @@ saved as standalone reproducers.
 
     .venv/bin/python bench/fuzz.py --cases 150 --seed 1 --jobs 2
     .venv/bin/python bench/fuzz.py --case-seed 123456789 --no-shrink    # one case again
+    .venv/bin/python bench/fuzz.py --features dataflow,if,arrays,faults --sample-other 0
 
 Exit status 1 when a case is a mismatch (model/interpreter, interpreter/RTL, cycles), an internal
 error or a frontend refusal of generated code; refused schedules and documented RTL limits are
@@ -48,8 +49,12 @@ def parse(argv=None):
     ap.add_argument("--out", default=str(ROOT / "build" / "fuzz"))
     ap.add_argument("--timeout", type=float, default=120.0,
                     help="seconds per case (three times that with the other simulators)")
-    ap.add_argument("--features", default=",".join(generator.FEATURE_GROUPS),
-                    help="generator feature groups: " + ",".join(generator.FEATURE_GROUPS))
+    ap.add_argument("--features", default=",".join(generator.DEFAULT_FEATURES),
+                    help="generator feature groups (default: all but dataflow): "
+                    + ",".join(generator.FEATURE_GROUPS) + "; opt-in: dataflow, which makes "
+                    "every case a df.region of kernels linked by streams (RTL targets refuse "
+                    "streams for now: such cases end as rtl_rejected after the interpreter and "
+                    "the model agree); with faults, some regions deadlock")
     ap.add_argument("--fault-rate", type=float, default=0.05,
                     help="share of cases allowed to fault at run time")
     ap.add_argument("--case-seed", type=int, default=None, help="run only the case of this seed")

@@ -7,7 +7,7 @@ import pytest
 
 from bench.fuzzing import prog as P
 from bench.fuzzing import runner, shrink
-from bench.fuzzing.generator import FEATURE_GROUPS, case_seed, generate
+from bench.fuzzing.generator import DEFAULT_FEATURES, case_seed, generate
 from bench.fuzzing.model import Model
 from bench.fuzzing.render import render_module, render_schedule
 
@@ -32,7 +32,7 @@ def test_generator_is_deterministic(seed):
 def test_generated_kernels_parse_and_the_model_equals_the_interpreter(seed, tmp_path):
     # Interpreter only (no RTL): every generated module is accepted by allo.customize, and the
     # model's results, written arrays, result dtypes or run-time error equal the interpreter's.
-    program = generate(seed, [f for f in FEATURE_GROUPS if f != "schedule"])
+    program = generate(seed, [f for f in DEFAULT_FEATURES if f != "schedule"])
     out = runner.run_case(program, simulators=(), workdir=str(tmp_path))
     assert out["outcome"] in ("ok", "ok_fault", "interp_model_mismatch"), out
     if out["outcome"] == "interp_model_mismatch":
@@ -84,7 +84,7 @@ def test_shrinker_keeps_edits_only_when_the_signature_stays():
 
 
 def test_runner_classifies_a_wrong_interpreter_result_as_a_mismatch(tmp_path, monkeypatch):
-    features = [f for f in FEATURE_GROUPS if f not in ("schedule", "faults")]
+    features = [f for f in DEFAULT_FEATURES if f not in ("schedule", "faults")]
     for seed in SEEDS:
         program = generate(seed, features)
         honest = runner.run_case(copy.deepcopy(program), simulators=(), workdir=str(tmp_path))

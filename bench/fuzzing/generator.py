@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from . import prog as P
 from . import types as T
-from .genexpr import (ARITH, BITWISE, FEATURE_GROUPS, MAX_TRIPS, Ctx, ExprGen,  # noqa: F401
-                      case_seed)
+from .dfgen import DataflowGen
+from .genexpr import (ARITH, BITWISE, DEFAULT_FEATURES, FEATURE_GROUPS, MAX_TRIPS,  # noqa: F401
+                      Ctx, ExprGen, case_seed)
 from .prog import Bin, Lit, Load, Ref, Sym, type_of
 from .types import Ty
 
 
-class Gen(ExprGen):
+class Gen(DataflowGen, ExprGen):
     # -- statements ----------------------------------------------------------------------------
     def block(self, c: Ctx, n: int) -> list:
         out = []
@@ -26,8 +27,9 @@ class Gen(ExprGen):
     def stmt(self, c: Ctx) -> list:
         r = self.r
         self.stmt_budget -= 1
+        writable = c.writable()
         kinds = [("decl", 5), ("assign", 3 if c.scalars else 0), ("aug", 4 if c.scalars else 0),
-                 ("store", 7 if c.arrays else 0), ("store_aug", 3 if c.arrays else 0)]
+                 ("store", 7 if writable else 0), ("store_aug", 3 if writable else 0)]
         if self.on("bits"):
             kinds.append(("bitstore", 2))
         if self.stmt_budget < 0:      # out of budget: no more nesting
@@ -68,7 +70,7 @@ class Gen(ExprGen):
         return [self.array_decl(c)]
 
     def element(self, c):
-        a = self.r.choice(c.arrays)
+        a = self.r.choice(c.writable())
         return Load(a, [self.index(c, d) for d in a.shape])
 
     def aug(self, c, target):
@@ -93,7 +95,7 @@ class Gen(ExprGen):
     def bit_store(self, c):
         r = self.r
         targets = [Ref(s) for s in c.scalars if not s.ty.is_index]
-        if c.arrays and (not targets or r.random() < 0.5):
+        if c.writable() and (not targets or r.random() < 0.5):
             el = self.element(c)
             if not el.sym.ty.is_index:
                 targets = [el]
@@ -421,6 +423,8 @@ class Gen(ExprGen):
     # -- a whole case --------------------------------------------------------------------------
     def program(self) -> P.Program:
         r = self.r
+        if self.on("dataflow"):
+            return self.region_program()
         self.pool = [(self.scalar_type(False), self.shape()) for _ in range(r.randint(1, 3))]
         if self.on("templates") and r.random() < 0.5:
             self.pool.append((self.int_type(), (r.randint(2, 8),)))
@@ -440,5 +444,5 @@ class Gen(ExprGen):
         return program
 
 
-def generate(seed: int, features=FEATURE_GROUPS, fault_rate: float = 0.05) -> P.Program:
+def generate(seed: int, features=DEFAULT_FEATURES, fault_rate: float = 0.05) -> P.Program:
     return Gen(seed, features, fault_rate).program()

@@ -18,12 +18,40 @@ from .prog import Bin, Cast, Cmp, Lit, Load, Ref, Sym, Un, type_of
 from .types import Ty
 
 FEATURE_GROUPS = ("fixed", "index", "wide", "div", "shift", "bits", "while", "if", "calls",
-                  "templates", "arrays", "tables", "schedule", "faults")
+                  "templates", "arrays", "tables", "schedule", "faults", "dataflow")
+# the groups a campaign uses unless told: "dataflow" (every case a df.region; RTL targets do not
+# build streams yet) is opt-in
+DEFAULT_FEATURES = tuple(f for f in FEATURE_GROUPS if f != "dataflow")
 ARITH = ("add", "sub", "mul")
 BITWISE = ("and", "or", "xor")
 CMPS = ("lt", "le", "gt", "ge", "eq", "ne")
 MAX_TRIPS = 192          # iterations of the innermost body, all enclosing loops together
 MAX_BITS = 96            # wider intermediate types are cast back down
+
+
+def is_const_sym(e) -> bool:
+    """A reference to a compile-time name of a dataflow kernel (pid, meta_for value, ConstExpr):
+    a literal of each instance."""
+    return isinstance(e, Ref) and e.sym.kind in ("pid", "meta", "const")
+
+
+def writes_arrays(h: P.Func) -> bool:
+    """Whether a helper may write an array it is given (a store into one of its array
+    parameters, or a call that passes arrays on)."""
+    params = {id(p) for p in h.params if p.is_array}
+    for s in P.walk_stmts(h.body):
+        if isinstance(s, (P.Assign, P.BitStore)) and isinstance(s.target, Load) and \
+                id(s.target.sym) in params:
+            return True
+        if isinstance(s, P.CallStmt) and any(isinstance(a, Ref) and a.sym.is_array
+                                             for a in s.args):
+            return True
+        for e in s.exprs():
+            for x in P.walk_expr(e):
+                if isinstance(x, P.Call) and any(isinstance(a, Ref) and a.sym.is_array
+                                                 for a in x.args):
+                    return True
+    return False
 
 
 def case_seed(campaign_seed: int, k: int) -> int:
@@ -42,6 +70,10 @@ class Ctx:
     trips: int = 1                # iterations of this block per call
     top: bool = True              # the function's own block (not inside a loop or branch)
     helpers: list = field(default_factory=list)
+    frozen: frozenset = frozenset()   # ids of arrays read but never written (dataflow inputs)
+
+    def writable(self) -> list:
+        return [a for a in self.arrays if id(a) not in self.frozen]
 
     def child(self, **kw):
         kw.setdefault("top", False)
@@ -50,7 +82,7 @@ class Ctx:
 
 
 class ExprGen:
-    def __init__(self, seed: int, features=FEATURE_GROUPS, fault_rate: float = 0.05):
+    def __init__(self, seed: int, features=DEFAULT_FEATURES, fault_rate: float = 0.05):
         self.r = random.Random(seed)
         self.seed = seed
         self.f = set(features)
@@ -220,8 +252,12 @@ class ExprGen:
         """An operand for ``x[i]`` and ``x.reverse()``, which literals do not have."""
         for _ in range(4):
             e = self.expr(c, d)
-            if any(isinstance(x, (Ref, Load, P.Call)) for x in P.walk_expr(e)):
-                return e      # a constant expression would be evaluated by Python itself
+            leaves = list(P.walk_expr(e))
+            if any(isinstance(x, (Ref, Load, P.Call)) and not is_const_sym(x) for x in leaves) \
+                    and not any(is_const_sym(x) for x in leaves):
+                # a constant expression would be evaluated by Python itself; one holding a pid
+                # folds per instance, to a type the generator does not know here
+                return e
         return Cast(self.int_type(), Ref(c.scalars[0])) if c.scalars else Lit(0)
 
     def bits(self, c, d):
@@ -299,11 +335,13 @@ class ExprGen:
         return self.array_args(c, h) is not None
 
     def array_args(self, c, h):
-        """Distinct arrays of ``c`` for the array parameters of ``h``, or None."""
+        """Distinct arrays of ``c`` for the array parameters of ``h``, or None (arrays ``c``
+        only reads for a helper that may write its arrays: none)."""
         used, out = set(), {}
+        pool = c.writable() if c.frozen and writes_arrays(h) else c.arrays
         for p in h.params:
             if p.is_array:
-                fits = [a for a in c.arrays if a.ty == p.ty and a.shape == p.shape
+                fits = [a for a in pool if a.ty == p.ty and a.shape == p.shape
                         and id(a) not in used]
                 if not fits:
                     return None

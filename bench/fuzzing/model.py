@@ -52,6 +52,9 @@ class Model:
         """``(results, arrays)``: the kernel's results as ``(Sym, raw or list of raw)`` and the
         final raw contents of every array argument by name; raises Fault."""
         kernel = self.program.kernel
+        if kernel.region:
+            from .dataflow_model import run_region
+            return run_region(self, inputs)
         env = {}
         arrays = {}
         for p, v in zip(kernel.params, inputs):
@@ -136,7 +139,14 @@ class Model:
                               self.stored(self.conv(v, r.ty, env), r.ty))
             raise _Return(values)
         else:
-            raise TypeError(s)
+            self.other_stmt(s, env)
+
+    def other_stmt(self, s, env):
+        """Statements of dataflow kernels (dataflow_model.InstanceModel)."""
+        raise TypeError(s)
+
+    def other_expr(self, e, env):
+        raise TypeError(e)
 
     def loop(self, s: P.For, env):
         if s.kind == "range":
@@ -269,7 +279,7 @@ class Model:
         if isinstance(e, P.Call):
             callee_env = self.args(e.fn, e.args, env)
             return self.call(e.fn, callee_env)[0]
-        raise TypeError(e)
+        return self.other_expr(e, env)
 
     def binary(self, e: P.Bin, env) -> int:
         t = type_of(e)

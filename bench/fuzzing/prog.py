@@ -162,6 +162,45 @@ class Call(Expr):
         return self.args
 
 
+@dataclass(eq=False)
+class Stream:
+    """A stream declared in a region: ``name: Stream[ty, depth]``, or an array of streams
+    ``name: Stream[ty, depth][count]`` (channel k is named ``name_k``), ``count`` a tuple for
+    more dimensions (channel (i, j) is ``name_i_j``)."""
+
+    name: str
+    ty: Ty
+    depth: int = 2
+    count: int | tuple | None = None
+
+    @property
+    def shape(self) -> tuple | None:
+        return None if self.count is None else \
+            tuple(self.count) if isinstance(self.count, tuple) else (self.count,)
+
+
+@dataclass(eq=False)
+class Chan:
+    """One stream as a kernel names it: ``s`` or ``pipe[idx]`` (idx a compile-time expression
+    of literals, pids, meta_for values and ConstExpr names; a list of them for an array of
+    streams of more dimensions). Not an ``Expr``: never shrunk."""
+
+    stream: Stream = None
+    idx: Expr | list | None = None
+
+    @property
+    def indices(self) -> list:
+        return [] if self.idx is None else list(self.idx) if isinstance(self.idx, list) \
+            else [self.idx]
+
+
+@dataclass(eq=False)
+class Get(Expr):
+    """``chan.get()``: the oldest value of the stream, of its element type."""
+
+    chan: Chan = None
+
+
 # ---------------------------------------------------------------------------------------------
 # Statements (``line`` is set by ``render``)
 
@@ -289,6 +328,87 @@ class Return(Stmt):
         return list(self.values)
 
 
+# -- dataflow: statements of a region's body and of its kernels ------------------------------
+
+
+@dataclass(eq=False)
+class StreamDecl(Stmt):
+    stream: Stream = None
+
+
+@dataclass(eq=False)
+class KernelDef(Stmt):
+    """``@df.kernel(mapping=[...], args=[...])`` and its def (``fn``, params named apart from the
+    region's); ``args`` are the region's array parameters, by position. ``group``: what the
+    generator made it for (chain, meta, grid), ``role`` its part (source, stage, sink, part)."""
+
+    fn: "Func" = None
+    mapping: tuple = (1,)
+    args: list = field(default_factory=list)
+    group: str = ""
+    role: str = ""
+
+    def bodies(self):
+        return [self.fn.body]
+
+
+@dataclass(eq=False)
+class Put(Stmt):
+    """``chan.put(value)``: the value converted to the element type as on assignment."""
+
+    chan: Chan = None
+    value: Expr = None
+
+    def exprs(self):
+        return [self.value]
+
+
+@dataclass(eq=False)
+class GetStmt(Stmt):
+    """``chan.get()`` as a statement: a value taken and dropped."""
+
+    chan: Chan = None
+
+
+@dataclass(eq=False)
+class PidDecl(Stmt):
+    """``p = df.get_pid()`` (1-D mapping) or ``p, q = df.get_pid()``."""
+
+    syms: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ConstDecl(Stmt):
+    """``x: ConstExpr[int32] = value`` (value a compile-time expression)."""
+
+    sym: Sym = None
+    value: Expr = None
+
+
+@dataclass(eq=False)
+class MetaIf(Stmt):
+    """``with allo.meta_if(c0):`` ... ``with allo.meta_elif(c1):`` ... ``with allo.meta_else():``
+    (``orelse`` None: no meta_else); conditions are compile-time expressions."""
+
+    branches: list = field(default_factory=list)    # (cond Expr, body list)
+    orelse: list | None = None
+
+    def bodies(self):
+        return [b for _, b in self.branches] + ([self.orelse] if self.orelse is not None else [])
+
+
+@dataclass(eq=False)
+class MetaFor(Stmt):
+    """``with allo.meta_for(count) as var:`` body, unrolled at compile time."""
+
+    var: Sym = None
+    count: int = 1
+    body: list = field(default_factory=list)
+
+    def bodies(self):
+        return [self.body]
+
+
 # ---------------------------------------------------------------------------------------------
 # Functions, schedule, program
 
@@ -301,6 +421,7 @@ class Func:
     body: list
     template: str | None = None     # template instances: the template's name
     targs: tuple = ()               # their template arguments (a Ty, then a size)
+    region: bool = False            # a @df.region(): its body holds StreamDecl and KernelDef
 
 
 @dataclass(eq=False)
@@ -322,6 +443,11 @@ class Program:
     tables: list = field(default_factory=list)
     seed: str = ""
     fault_prone: bool = False
+    df_fault: str = ""               # a region made unbalanced: "deadlock:<how>" or "leftover:<how>"
+
+    @property
+    def is_region(self) -> bool:
+        return self.funcs[-1].region
 
     @property
     def kernel(self) -> Func:
@@ -419,4 +545,6 @@ def type_of(e: Expr) -> Ty:
         return T.UInt(e.width)
     if isinstance(e, Call):
         return e.fn.results[0].ty
+    if isinstance(e, Get):
+        return e.chan.stream.ty
     raise TypeError(e)

@@ -49,7 +49,7 @@ class _Writer:
     def ex(self, e: P.Expr) -> str:
         """``e`` as an operand: atoms bare, everything else parenthesised."""
         text = self.expr(e)
-        atomic = isinstance(e, (P.Ref, P.Load, P.Call, P.MinMax)) or \
+        atomic = isinstance(e, (P.Ref, P.Load, P.Call, P.MinMax, P.Get)) or \
             (isinstance(e, P.Lit) and not str(text).startswith("-")) or \
             (isinstance(e, P.Un) and e.op in ("abs", "bool")) or isinstance(e, P.Cast)
         return text if atomic else f"({text})"
@@ -92,7 +92,14 @@ class _Writer:
             return f"{self.ex(e.x)}[{self.bit_range(e.lo, e.width, e.slice)}]"
         if isinstance(e, P.Call):
             return f"{self.callee(e.fn)}({', '.join(self.expr(a) for a in e.args)})"
+        if isinstance(e, P.Get):
+            return f"{self.chan(e.chan)}.get()"
         raise TypeError(e)
+
+    def chan(self, c: P.Chan) -> str:
+        if c.idx is None:
+            return c.stream.name
+        return f"{c.stream.name}[{', '.join(self.expr(i) for i in c.indices)}]"
 
     def bit_range(self, lo, width, is_slice) -> str:
         low = self.expr(lo)
@@ -182,6 +189,46 @@ class _Writer:
         elif isinstance(s, P.Return):
             self.emit(d, f"return {', '.join(self.expr(v) for v in s.values)}", s)
         else:
+            self.dataflow_stmt(s, d, template)
+
+    # -- dataflow ------------------------------------------------------------------------------
+    def dataflow_stmt(self, s: P.Stmt, d: int, template: bool):
+        if isinstance(s, P.StreamDecl):
+            st = s.stream
+            self.names.add("Stream")
+            text = f"Stream[{self.ty(st.ty)}, {st.depth}]"
+            if st.count is not None:
+                text += f"[{', '.join(map(str, st.shape))}]"
+            self.emit(d, f"{st.name}: {text}", s)
+        elif isinstance(s, P.KernelDef):
+            self.emit(0, "")
+            args = ", ".join(a.name for a in s.args)
+            mapping = ", ".join(map(str, s.mapping))
+            self.emit(d, f"@df.kernel(mapping=[{mapping}], args=[{args}])")
+            params = ", ".join(f"{p.name}: {self.sym_type(p)}" for p in s.fn.params)
+            self.emit(d, f"def {s.fn.name}({params}):", s)
+            self.block(s.fn.body, d + 1, template)
+        elif isinstance(s, P.Put):
+            self.emit(d, f"{self.chan(s.chan)}.put({self.expr(s.value)})", s)
+        elif isinstance(s, P.GetStmt):
+            self.emit(d, f"{self.chan(s.chan)}.get()", s)
+        elif isinstance(s, P.PidDecl):
+            self.emit(d, f"{', '.join(v.name for v in s.syms)} = df.get_pid()", s)
+        elif isinstance(s, P.ConstDecl):
+            self.names.update({"ConstExpr", "int32"})
+            self.emit(d, f"{s.sym.name}: ConstExpr[int32] = {self.expr(s.value)}", s)
+        elif isinstance(s, P.MetaIf):
+            for k, (cond, body) in enumerate(s.branches):
+                kind = "meta_if" if k == 0 else "meta_elif"
+                self.emit(d, f"with allo.{kind}({self.expr(cond)}):", s if k == 0 else None)
+                self.block(body, d + 1, template)
+            if s.orelse is not None:
+                self.emit(d, "with allo.meta_else():", None if s.branches else s)
+                self.block(s.orelse, d + 1, template)
+        elif isinstance(s, P.MetaFor):
+            self.emit(d, f"with allo.meta_for({s.count}) as {s.var.name}:", s)
+            self.block(s.body, d + 1, template)
+        else:
             raise TypeError(s)
 
     # -- functions -----------------------------------------------------------------------------
@@ -196,6 +243,8 @@ class _Writer:
         if template:
             results = [repr(r) if x.tname else r for r, x in zip(results, fn.results)]
         head = f"def {name}"
+        if fn.region:
+            self.emit(0, "@df.region()")
         if template:
             head += "[T, N: int32]"
             self.names.add("int32")
@@ -232,8 +281,10 @@ def render_module(program: P.Program) -> str:
         if id(t) not in used:
             continue
         tables.append(f"{t.name} = np.array({t.values!r}).reshape({t.shape!r})")
-    header = ["import numpy as np", "", "import allo_rtl as allo",
-              f"from allo_rtl.types import {', '.join(sorted(w.names))}", "", ""]
+    header = ["import numpy as np", "", "import allo_rtl as allo"]
+    if any(fn.region for fn in program.funcs):
+        header.append("import allo_rtl.dataflow as df")
+    header += [f"from allo_rtl.types import {', '.join(sorted(w.names))}", "", ""]
     header += tables + ([""] * 2 if tables else [])
     offset = len(header)
     for fn in program.funcs:

@@ -87,7 +87,11 @@ def write_repro(program: P.Program, result: dict, path: Path) -> Path:
     simulator = result.get("simulator", "amaranth")
     outcome = result["outcome"]
     if outcome == "interp_model_mismatch":
-        tail = _TAIL_MODEL.format(model=result.get("want", ""))
+        want = result.get("want", "")
+        if result.get("module_file"):
+            # a deadlock message names the module's file: now this reproducer
+            want = want.replace(result["module_file"], path.name)
+        tail = _TAIL_MODEL.format(model=want)
     elif outcome == "cycle_mismatch":
         tail = _TAIL_CYCLES.format(simulator=simulator)
     else:

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import prog as P
 from . import types as T
+from .dataflow_model import MODULE_FILE
 from .model import Diverged, Fault, Model
 from .render import render_module, render_schedule
 
@@ -208,6 +209,9 @@ def _run(program, simulators, workdir) -> dict:
     except (T.NoRule, RecursionError) as e:
         return result("invalid", "model", f"{type(e).__name__}: {e}")
     module, path = load_module(source, workdir)
+    if want["fault"]:
+        # a deadlock message names the module's file, known only now
+        want["fault"]["message"] = want["fault"]["message"].replace(MODULE_FILE, path.name)
     try:
         try:
             s = allo.customize(module.kernel)
@@ -237,7 +241,11 @@ def _run(program, simulators, workdir) -> dict:
         if diff:
             return result("interp_model_mismatch", diff,
                           f"model:  {show(want)}\ninterp: {show(got)}", want=show(want),
-                          got=show(got))
+                          got=show(got), module_file=path.name)
+        if program.is_region:
+            r = _order_check(s, program, got)
+            if r is not None:
+                return r
         faulted = got["fault"] is not None
         for sim in simulators:
             r = _rtl(s, program, got, sim)
@@ -251,6 +259,38 @@ def _run(program, simulators, workdir) -> dict:
             path.unlink()
         except OSError:
             pass
+
+
+def _order_check(s, program, got):
+    """A region again with its kernels resumed in a shuffled order (``schedule_seed``): the same
+    results, or the same deadlock (the waiting instances may be listed in another order, and
+    the error is located at the first one listed)."""
+    from allo_rtl.errors import AlloError
+
+    seed = int(program.seed) if str(program.seed).isdigit() else 1
+    try:
+        built = s.build(schedule_seed=seed % 1000 + 1)
+    except AlloError as e:
+        return result("internal_error", f"order:{type(e).__name__}", str(e),
+                      f"interp with schedule_seed: {type(e).__name__}: {first_line(e)}")
+    other = _call(built, program)
+    if isinstance(other, Exception):
+        return internal("interp-order", other)
+
+    def waits(obs):
+        f = obs["fault"]
+        if f is None:
+            return None
+        head, _, rest = f["message"].partition(": every running kernel waits: ")
+        return f["cls"], head, frozenset(rest.split("; ")) if rest else f["message"]
+
+    same = waits(got) == waits(other) if got["fault"] or other["fault"] else \
+        difference(got, other) is None
+    if not same:
+        return result("interp_model_mismatch", "order:" + (difference(got, other) or "fault"),
+                      f"interp: {show(got)}\nshuffled order: {show(other)}", want=show(got),
+                      got=show(other))
+    return None
 
 
 def _call(built, program):

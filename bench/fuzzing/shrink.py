@@ -5,7 +5,11 @@ statements, replace an expression by a sub-expression or a constant, cut loop tr
 shapes, narrow types, drop unused parameters, helpers and results, zero the inputs); an edit is
 kept when the case still fails with the same signature. Edits that leave the program invalid
 (a name used before it is defined, no typing rule, a model that does not finish) are skipped
-without running the case.
+without running the case. A dataflow region must also stay one the frontend accepts (one
+producer and one consumer instance per stream, arguments of the parameters' types) and, unless
+the case was made unbalanced, put as many values into each stream as are got from it; its own
+edits drop a group of kernels with its streams, run a group's loops once, drop a kernel's unused
+argument, and narrow or shallow its streams.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import dataclasses
 import re
 import time
 
+from . import dataflow_model
 from . import prog as P
 from . import types as T
 from .model import Diverged, Fault, Model
@@ -97,6 +102,8 @@ def all_syms(program):
 
 
 def edits(program):
+    if program.is_region:
+        yield from _dataflow_edits(program)
     if program.sched:
         yield "drop the schedule", lambda p: p.sched.clear()
         for k in range(len(program.sched)):
@@ -235,6 +242,7 @@ def _retype(p, k, t):
         v = p.inputs[i]
         p.inputs[i] = [t.wrap(x) for x in v] if isinstance(v, list) else t.wrap(v)
     _sync_results(p, sym)
+    _sync_kernel_params(p)
 
 
 def _reshape(p, k, d, m):
@@ -255,6 +263,7 @@ def _reshape(p, k, d, m):
         if isinstance(s, P.Decl) and s.sym is sym and isinstance(s.init, P.Table):
             s.init = 0
     _sync_results(p, sym)
+    _sync_kernel_params(p)
 
 
 def _sync_results(p, sym):
@@ -267,6 +276,152 @@ def _sync_results(p, sym):
                         r.ty, r.shape = sym.ty, sym.shape
 
 
+# -- dataflow regions ---------------------------------------------------------------------------
+
+
+def _kernel_defs(program):
+    return [s for s in program.kernel.body if isinstance(s, P.KernelDef)]
+
+
+def _streams_of(kdef) -> set:
+    out = set()
+    for s in P.walk_stmts(kdef.fn.body):
+        if isinstance(s, (P.Put, P.GetStmt)):
+            out.add(id(s.chan.stream))
+        for e in s.exprs():
+            out |= {id(x.chan.stream) for x in P.walk_expr(e) if isinstance(x, P.Get)}
+    return out
+
+
+def groups(program) -> list:
+    """The kernels of a region in groups linked by streams: lists of KernelDef indices."""
+    kdefs = _kernel_defs(program)
+    streams = [_streams_of(k) for k in kdefs]
+    parent = list(range(len(kdefs)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    for i in range(len(kdefs)):
+        for j in range(i):
+            if streams[i] & streams[j]:
+                parent[find(i)] = find(j)
+    out = {}
+    for i in range(len(kdefs)):
+        out.setdefault(find(i), []).append(i)
+    return list(out.values())
+
+
+def _dataflow_edits(program):
+    """Edits that keep a region whole: drop a group of kernels with their streams, drop a
+    kernel's unused argument, fewer instances of a grid without streams, narrower stream types,
+    shallower streams."""
+    gs = groups(program)
+    if len(gs) > 1:
+        for g in range(len(gs)):
+            yield f"drop kernel group {g}", lambda p, g=g: _drop_group(p, g)
+    for g in range(len(gs)):
+        # puts and gets shrink together (kept only when the streams stay balanced)
+        yield f"kernel group {g}: main loops once", lambda p, g=g: _group_loops_once(p, g, False)
+        yield f"kernel group {g}: all loops once", lambda p, g=g: _group_loops_once(p, g, True)
+    for ki, k in enumerate(_kernel_defs(program)):
+        for j in range(len(k.args)):
+            yield f"drop argument {j} of {k.fn.name}", lambda p, ki=ki, j=j: _drop_kernel_arg(p, ki, j)
+        if k.group == "grid" and k.mapping[0] > 1:
+            yield f"fewer instances of {k.fn.name}", \
+                lambda p, ki=ki: setattr(_kernel_defs(p)[ki], "mapping", (1,) + _kernel_defs(p)[ki].mapping[1:])
+    for si, s in enumerate(program.kernel.body):
+        if isinstance(s, P.StreamDecl):
+            for t in _narrower(s.stream.ty):
+                yield f"stream {s.stream.name} -> {t}", \
+                    lambda p, si=si, t=t: setattr(p.kernel.body[si].stream, "ty", t)
+            if s.stream.depth > 1:
+                yield f"stream {s.stream.name} depth 1", \
+                    lambda p, si=si: setattr(p.kernel.body[si].stream, "depth", 1)
+
+
+def _drop_group(p, g):
+    kdefs = _kernel_defs(p)
+    drop = [kdefs[i] for i in groups(p)[g]]
+    used = set()
+    for k in drop:
+        used |= _streams_of(k)
+    p.kernel.body[:] = [s for s in p.kernel.body if not any(s is k for k in drop) and
+                        not (isinstance(s, P.StreamDecl) and id(s.stream) in used)]
+    _drop_unused_region_params(p)
+
+
+def _group_loops_once(p, g, nested):
+    """Every loop of constant trip count of the group's kernels runs once (the loops at the top
+    of a kernel's body and of its meta branches, or all of them)."""
+    kdefs = _kernel_defs(p)
+    changed = False
+
+    def visit(body):
+        nonlocal changed
+        for s in body:
+            if isinstance(s, P.For):
+                changed |= _once(s)
+                if nested:
+                    visit(s.body)
+            elif isinstance(s, (P.MetaIf, P.MetaFor)) or (nested and s.bodies()):
+                for inner in s.bodies():
+                    visit(inner)
+    for i in groups(p)[g]:
+        visit(kdefs[i].fn.body)
+    if not changed:
+        raise IndexError("nothing to change")
+
+
+def _once(s: P.For) -> bool:
+    if s.kind == "range":
+        lo, hi, step = s.bounds
+        a, b = P.folded(lo), P.folded(hi)
+        if a is None or b is None or len(range(a, b, step)) <= 1:
+            return False
+        s.bounds[1] = P.Lit(a + step)
+        return True
+    if all(P.folded(b) == 1 for b in s.bounds) or any(P.folded(b) is None for b in s.bounds):
+        return False
+    s.bounds = [P.Lit(1) for _ in s.bounds]
+    return True
+
+
+def _drop_kernel_arg(p, ki, j):
+    k = _kernel_defs(p)[ki]
+    k.args.pop(j)
+    k.fn.params.pop(j)
+    _drop_unused_region_params(p)
+
+
+def _drop_unused_region_params(p):
+    region = p.kernel
+    used = {id(a) for k in _kernel_defs(p) for a in k.args}
+    keep = [i for i, a in enumerate(region.params) if id(a) in used]
+    region.params = [region.params[i] for i in keep]
+    p.inputs = [p.inputs[i] for i in keep]
+
+
+def _sync_kernel_params(p):
+    """A kernel parameter has its argument's exact type and shape."""
+    if not p.is_region:
+        return
+    for k in _kernel_defs(p):
+        for param, arg in zip(k.fn.params, k.args):
+            param.ty, param.shape = arg.ty, arg.shape
+
+
+def region_valid(program) -> bool:
+    """The frontend's rules for a region (dataflow_model.region_problem) and, unless the case
+    was made to deadlock or leave values behind, balanced streams."""
+    if dataflow_model.region_problem(program) is not None:
+        return False
+    if not program.df_fault and not dataflow_model.balanced(program):
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Validity and the greedy loop
 
@@ -275,6 +430,8 @@ def valid(program) -> bool:
     """Every name defined before use (in the generator's scoping), a typing rule for every
     expression, and a model run that finishes."""
     try:
+        if program.is_region and not region_valid(program):
+            return False
         for fn in program.funcs:
             if not _defined_before_use(fn, program):
                 return False
@@ -304,6 +461,21 @@ def _defined_before_use(fn, program) -> bool:
 
     def block(body):
         for s in body:
+            if isinstance(s, P.KernelDef):
+                defined.update(id(p) for p in s.fn.params)
+                if not block(s.fn.body):
+                    return False
+                continue
+            if isinstance(s, P.PidDecl):
+                defined.update(id(v) for v in s.syms)
+                continue
+            if isinstance(s, P.ConstDecl):
+                if not exprs_ok([s.value]):
+                    return False
+                defined.add(id(s.sym))
+                continue
+            if isinstance(s, P.MetaFor):
+                defined.add(id(s.var))
             if isinstance(s, P.For):
                 if not exprs_ok(s.exprs()):
                     return False

@@ -37,6 +37,8 @@ def program_tags(program: P.Program) -> set:
             continue
         seen_fns.add(id(fn.body))
         tags |= body_tags(fn, program)
+    if program.is_region:
+        tags |= dataflow_tags(program)
     for op in program.sched:
         tags.add(f"s:{op.prim}")
         if op.prim == "compose":
@@ -83,6 +85,8 @@ def body_tags(fn, program) -> set:
             tags.add("call_stmt")
         elif isinstance(s, P.BitStore):
             tags.add("bitstore:slice" if s.slice else "bitstore:bit")
+        elif isinstance(s, _DATAFLOW_STMTS):
+            pass                                    # dataflow_tags
         else:
             tags.add(name.lower())
     for e in P.all_exprs(fn.body):
@@ -111,4 +115,50 @@ def body_tags(fn, program) -> set:
                     tags.add("literal:wide")
             except Exception:   # noqa: BLE001 - float literals
                 pass
+    return tags
+
+
+_DATAFLOW_STMTS = (P.StreamDecl, P.KernelDef, P.Put, P.GetStmt, P.PidDecl, P.ConstDecl, P.MetaIf,
+                   P.MetaFor)
+
+
+def dataflow_tags(program: P.Program) -> set:
+    """df:<group> (chain, meta, grid), df:<construct>, stream:<depth, array, element type>, and
+    df:deadlock / df:leftover for the cases made to fail or to leave values behind."""
+    tags = {"df:region"}
+    if program.df_fault:
+        outcome, how = program.df_fault.split(":", 1)
+        tags |= {f"df:{outcome}", f"df:{outcome}:{how}"}
+    region = program.kernel
+    for s in P.walk_stmts(region.body):
+        if isinstance(s, P.StreamDecl):
+            st = s.stream
+            tags.add(f"stream:depth{st.depth}")
+            if st.count is not None:
+                tags.add("stream:array" if len(st.shape) == 1 else "stream:array2d")
+            tags |= {"stream:" + t.split(":", 1)[1] for t in _type_tags(st.ty)}
+        elif isinstance(s, P.KernelDef):
+            tags.add(f"df:{s.group}")
+            if len(s.mapping) > 1:
+                tags.add("df:mapping2d")
+            if not s.args:
+                tags.add("df:no_args")
+            if len({id(a) for a in s.args}) < len(s.args):
+                tags.add("df:aliased_args")
+        elif isinstance(s, P.MetaIf):
+            tags.add("df:meta_if")
+            if len(s.branches) > 1:
+                tags.add("df:meta_elif")
+            if s.orelse is not None:
+                tags.add("df:meta_else")
+        elif isinstance(s, P.MetaFor):
+            tags.add("df:meta_for")
+        elif isinstance(s, P.ConstDecl):
+            tags.add("df:constexpr")
+        elif isinstance(s, P.GetStmt):
+            tags.add("df:get_dropped")
+        elif isinstance(s, P.If) and any(isinstance(x, P.Put) for x in s.then):
+            tags.add("df:put_in_if")
+        elif isinstance(s, P.Put) and any(isinstance(x, P.Get) for x in P.walk_expr(s.value)):
+            tags.add("df:put_of_get")
     return tags
