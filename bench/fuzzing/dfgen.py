@@ -239,6 +239,9 @@ class DataflowGen:
             _slot_set(slot, self.get_expr(chan, self.chance(0.5)))
             try:
                 t = P.type_of(getattr(holder, field))
+                # every node typed: a comparison's type is bool whatever its operands are
+                for node in P.walk_expr(getattr(holder, field)):
+                    P.type_of(node)
                 if t.bits <= 96:
                     return True
             except T.NoRule:
