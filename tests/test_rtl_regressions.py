@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import index, int4, int7, int8, int12, int16, int32, int64, uint1, uint3, uint5, uint8, uint63
+from allo_rtl.types import (index, int4, int7, int8, int12, int16, int32, int64, uint1, uint3, uint4,
+                            uint5, uint8, uint9, uint63)
 
 from .helpers_diagnostics import line_of
 from .helpers_rtl import assert_rtl_equals_interp
@@ -333,3 +334,27 @@ def test_a_long_padding_counts_its_cycles_in_one_state(simulator):
     A = np.arange(32, dtype=np.int32) * 7
     assert assert_rtl_equals_interp(s, [0, A], simulator) == 5
     assert assert_rtl_equals_interp(s, [3, A], simulator) == int((A // 3).sum())
+
+
+# -- a pipelined loop whose counter the body never reads still repeats the word it updates ----
+
+TABLE_3X3 = np.array([0, 443, 6, 0, 0, 3, 1, 6, 1]).reshape((3, 3))
+
+
+def unread_counter_accumulates(A: uint4[4], a: int64) -> uint9[3, 3]:
+    L: uint9[3, 3] = TABLE_3X3
+    for i, j in allo.grid(1, 3, name="mm"):
+        for k in allo.reduction(2):          # k is not read: both iterations update L[i, j]
+            L[i, j] += a * min(A[2], j, a)   # the 64-bit product makes the update 8 cycles long
+    return L
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_pipelined_loop_whose_counter_is_unread_keeps_its_recurrence(simulator):
+    s = allo.customize(unread_counter_accumulates)
+    s.pipeline("k")
+    (loop,) = [l for l in s.report().loops if l.name == "k"]
+    assert loop.ii == 2 and "recurrence through array L" in loop.cause   # was II 1: lost updates
+    A = np.array([0, 14, 1, 5], dtype=np.uint8)
+    out = assert_rtl_equals_interp(s, [A, 319292359126013045], simulator)
+    assert out.tolist() == [[0, 165, 240], [0, 0, 3], [1, 6, 1]]

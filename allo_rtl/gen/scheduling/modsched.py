@@ -102,6 +102,12 @@ class Iterations:
                     self.varying[n.id] = by_var[var]
                 elif var not in written:
                     self.invariant.add(n.id)
+        # a counter the body never reads still repeats every word from one of its iterations
+        # to the next (``for k in range(2): C[i] += x``): it is a counter no address uses
+        read = {n.attrs["var"] for n in nodes if n.kind == "var"}
+        for k, loop in enumerate(loops):
+            if loop.var not in read:
+                self.varying[("unread", k)] = by_var[loop.var]
 
     def distance(self, first: Node, second: Node):
         """The fewest iterations after ``first``'s at which ``second`` may touch the word
