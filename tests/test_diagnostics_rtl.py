@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-import allo_rtl.dataflow as df
 from allo_rtl.errors import ScheduleError, SimulationError, UnsupportedError
-from allo_rtl.types import Stream, float32, int32
+from allo_rtl.types import float32, int32
 
 from .helpers_diagnostics import check, gemm
 
@@ -165,26 +164,3 @@ def test_run_time_bank_choice_by_a_block_size_that_is_not_a_power_of_two():
                 "(extent 10)", "B[9 - i]", where=add_reversed)
     assert "needs a division by 3" in err.message
     assert "ceil(10 / factor) is a power of two (e.g. 3, 5, 6, 7)" in err.hint
-
-
-@df.region()
-def stream_pair(A: int32[4], B: int32[4]):
-    pipe: Stream[int32, 2]
-
-    @df.kernel(mapping=[1], args=[A])
-    def send(a: int32[4]):
-        for i in range(4):
-            pipe.put(a[i])  # <- here
-
-    @df.kernel(mapping=[1], args=[B])
-    def take(b: int32[4]):
-        for i in range(4):
-            b[i] = pipe.get()
-
-
-def test_streams_are_refused_on_rtl_targets_for_now():
-    s = allo.customize(stream_pair)
-    with pytest.raises(UnsupportedError) as info:
-        s.build(target="verilog")
-    check(info, UnsupportedError, "'send_0' uses streams or runs kernels concurrently, which RTL "
-          "targets do not build yet", "pipe.put", where=stream_pair)

@@ -46,6 +46,9 @@ class GeneratedDesign:
         plan = make_plan(hw, self.model, storage.kind, self._callee_latency,
                          self.checks_enabled, fn is self.top)
         design = FunctionDesign(hw, plan, external, callees, storage)
+        for region in plan.regions:
+            for call in region.stmt.calls:
+                callees[call.func.name].concurrent = True
         self.designs[fn.name] = design
         return design
 

@@ -34,6 +34,7 @@ class BlockBuilder(CheckingBuilder):
         self.var_nodes: dict = {}       # Var -> its ``var`` node
         self.cse: dict = {}
         self.accesses: dict = {}        # Buffer -> [load/store nodes in program order]
+        self.stream_ops: dict = {}      # Channel -> [get/put nodes in program order]
         self.preds: list = []           # conditions of the enclosing if/else branches
         self.loc = loc
         # arrays in registers: a store may share a cycle with an earlier load of its word
@@ -105,6 +106,21 @@ class BlockBuilder(CheckingBuilder):
                          buffer=buffer, bank=constant_bank(bank), banks=self.reachable(buffer, bank))
         self.order_access(load)
         return load
+
+    def e_StreamGet(self, e):
+        return self.stream_op("get", e.channel, [], e.type, e.loc)
+
+    def stream_op(self, kind: str, channel, operands: list, type_, loc) -> Node:
+        """A ``get`` (its value is the stream's oldest) or ``put`` of ``channel``, under the
+        block's branch conditions; one per stream per cycle, in program order."""
+        pred = self.guard(loc)
+        node = self.node(kind, type_, operands + ([pred] if pred is not None else []), loc,
+                         cse=False, channel=channel, predicated=pred is not None)
+        previous = self.stream_ops.setdefault(channel, [])
+        if previous:
+            node.deps.append((previous[-1], 1))
+        previous.append(node)
+        return node
 
     def e_BinOp(self, e):
         a, b = self.expr(e.lhs), self.expr(e.rhs)
@@ -321,6 +337,8 @@ class BlockBuilder(CheckingBuilder):
                        stmt.loc)
         elif isinstance(stmt, ir.BitStore):
             self.bit_store(stmt)
+        elif isinstance(stmt, ir.StreamPut):
+            self.stream_op("put", stmt.channel, [self.expr(stmt.value)], None, stmt.loc)
         elif isinstance(stmt, ir.If):
             self.if_else(stmt)
         else:

@@ -3,7 +3,8 @@
 
 Node kinds: ``const``, ``var``, ``op`` (combinational; ``op`` names the IR operation),
 ``mul`` (a registered multiplier), ``div`` (a sequential divider: ``div``, ``floordiv``, ``mod``),
-``load``, ``store``, ``write``, ``check`` (a run-time check: ``checks.py``), and a block's
+``load``, ``store``, ``write``, ``check`` (a run-time check: ``checks.py``), ``get`` and ``put``
+(a stream's oldest value, taken; a value put into a stream), and a block's
 terminal: ``branch`` (a condition the controller tests in the block's last cycle) or ``call``
 (the start of a kernel call).
 """
@@ -17,7 +18,8 @@ from ...types import Index, Int, UInt
 
 BOOL = UInt(1)
 INDEX = Index()
-SINK_KINDS = ("store", "write", "branch", "call", "check")
+SINK_KINDS = ("store", "write", "branch", "call", "check", "put")
+STREAM_KINDS = ("get", "put")
 
 @dataclass(eq=False)
 class Node:

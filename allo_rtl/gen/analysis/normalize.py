@@ -16,7 +16,7 @@ from ...errors import UnsupportedError
 from ...ir import nodes as ir
 from ...ir.layout import Layout
 from ...ir.rewrite import loop_nest
-from ...types import Float, Index, StreamType
+from ...types import ArrayType, Float, Index, StreamType
 from .storage import register_port
 from .unroll import expand
 
@@ -45,8 +45,9 @@ def _float_error(what: str, loc) -> UnsupportedError:
                             "(the reference interpreter) until float units arrive")
 
 
-def check_supported(fn: ir.Function) -> None:
-    """Reject what RTL targets cannot build yet: floats (at their first use) and streams."""
+def check_supported(fn: ir.Function, top: bool = False) -> None:
+    """Reject what RTL targets cannot build yet: floats (at their first use), streams of
+    blocks, streams on the top's ports, and streams passed to kernels outside a region."""
     for p in fn.params:
         t = p.elem if isinstance(p, ir.Buffer) else p.type
         if isinstance(t, Float):
@@ -55,13 +56,28 @@ def check_supported(fn: ir.Function) -> None:
         elem = getattr(t, "elem", t)
         if isinstance(elem, Float):
             raise _float_error(f"kernel {fn.name!r} returns {t!r}", fn.loc)
+    for p in fn.params:
+        if isinstance(p, ir.Channel) and p.kind == "arg" and top:
+            raise UnsupportedError(f"stream parameter {p.name!r} of the top function {fn.name!r}: "
+                                   "RTL targets do not yet have stream ports on the top",
+                                   p.loc, "pass an array and put its elements into a stream "
+                                   "inside the region, or run it with target='interp'")
+    concurrent = {id(call) for stmt in ir.walk_stmts(fn.body) if isinstance(stmt, ir.Parallel)
+                  for call in stmt.calls}
     for stmt in ir.walk_stmts(fn.body):
-        if isinstance(stmt, (ir.Parallel, ir.StreamPut, ir.StreamGetInto)) or any(
-                isinstance(sub, ir.StreamGet) for e in stmt.exprs() if e is not None
-                for sub in ir.walk_expr(e)):
-            raise UnsupportedError(f"{fn.name!r} uses streams or runs kernels concurrently, "
-                                   "which RTL targets do not build yet", stmt.loc,
-                                   "run it on the interpreter (target='interp') for now")
+        if isinstance(stmt, ir.StreamGetInto) or (isinstance(stmt, ir.StreamPut) and
+                                                   isinstance(stmt.channel.elem, ArrayType)):
+            raise UnsupportedError(f"stream {stmt.channel.name!r} carries blocks "
+                                   f"({stmt.channel.type!r}), which RTL targets do not build "
+                                   "yet", stmt.loc, "stream the block's elements one by one, "
+                                   "or run it with target='interp'")
+        if isinstance(stmt, ir.CallStmt) and id(stmt) not in concurrent and \
+                any(isinstance(a, ir.ChannelRef) for a in stmt.args):
+            raise UnsupportedError(f"kernel {stmt.func.name!r} is passed a stream outside a "
+                                   "dataflow region; on RTL targets only the kernels of a region "
+                                   "(or of s.dataflow) take streams", stmt.loc,
+                                   "make the call part of a region, or run it with "
+                                   "target='interp'")
         if isinstance(stmt, ir.Decl) and isinstance(stmt.buffer.elem, (Float, StreamType)):
             raise _float_error(f"array {stmt.buffer.name!r} has type {stmt.buffer.type!r}",
                                stmt.loc)
@@ -207,6 +223,10 @@ class Normalizer:
         elif isinstance(stmt, ir.CallStmt):
             self.check_call_aliasing(stmt)
             new = ir.CallStmt(stmt.loc, stmt.func, [h(a) for a in stmt.args], stmt.targets)
+        elif isinstance(stmt, ir.StreamPut):
+            new = ir.StreamPut(stmt.loc, stmt.channel, h(stmt.value))
+        elif isinstance(stmt, ir.Parallel):
+            new = stmt   # its calls take arrays, streams and scalars (refused in regions.py)
         elif isinstance(stmt, ir.Return):
             return pre + self.ret(stmt)
         else:
@@ -352,7 +372,7 @@ def _shallow_copy(expr):
 def normalize(fn: ir.Function, top_written=None) -> HwFunction:
     """``fn`` ready for hardware. ``top_written(body)``, given for the top function only: the
     ids of the buffers a normalized body writes (following calls), for ``stage_arguments``."""
-    check_supported(fn)
+    check_supported(fn, top_written is not None)
     n = Normalizer(fn, top_written is not None)
     n.out.body = expand(n.body(fn.body))
     if top_written is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import EnableInserter, Module, ResetInserter, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -21,6 +21,7 @@ from ..analysis.shapes import shape_of
 from ..analysis.storage import StoragePlan, bank_members, register_port
 from ..analysis.normalize import HwFunction
 from ..scheduling.regions import Pipeline, Plan, counter_ranges
+from ..dataflow.streams import StreamEnds, stream_members, stream_roles
 
 
 @dataclass
@@ -32,6 +33,9 @@ class FunctionDesign:
     external: dict          # id(buffer) -> the member name (base) of its interface(s)
     callees: dict           # callee name -> FunctionDesign
     storage: StoragePlan
+    # a kernel of a dataflow region: it may stall (stream and memory handshakes), so it has
+    # ``stall`` and ``abort`` inputs and a ``blocked`` output, and no vendor cells
+    concurrent: bool = False
 
     @property
     def name(self) -> str:
@@ -42,6 +46,11 @@ class FunctionDesign:
         """Whether this function, or a kernel it calls, has run-time checks (and so the
         ``error`` and ``error_data`` outputs)."""
         return bool(self.plan.checks) or any(c.has_checks for c in self.callees.values())
+
+    @cached_property
+    def stream_roles(self) -> dict:
+        """Channel parameter -> "get" or "put" (``dataflow/streams.py``)."""
+        return stream_roles(self.hw.fn, self.hw.body)
 
     @cached_property
     def written(self) -> set:
@@ -65,6 +74,9 @@ def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> d
     a function with checks (its own or its callees') has outputs of."""
     fn = design.hw.fn
     members = {"start": In(1), "busy": Out(1), "done": Out(1)}
+    if design.concurrent:
+        members.update({"stall": In(1), "abort": In(1), "blocked": Out(1)})
+    members.update(stream_members(design.stream_roles))
     if errors is not None and design.has_checks:
         members["error"] = Out(errors.code_width)
         members["error_data"] = Out(errors.data_width)
@@ -80,7 +92,7 @@ def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> d
     for p in design.hw.params:
         if isinstance(p, ir.Buffer):
             interfaces(f"mem_{p.name}", p)
-        else:
+        elif isinstance(p, ir.Var):
             members[f"in_{p.name}"] = In(shape_of(p.type))
     for k, t in enumerate(fn.result_types):
         if isinstance(t, ArrayType):
@@ -140,6 +152,7 @@ class _Context:
         self.regs, self.storage = regs, storage
         self.errors = errors        # the ErrorRecorder, when the function has checks
         self.actions = Actions()
+        self.streams = None         # the function's StreamEnds
 
 
 class KernelComponent(wiring.Component):
@@ -171,10 +184,14 @@ class KernelComponent(wiring.Component):
         ctx = _Context(m, state, self.model, _Registers(counter_ranges(design.hw.body)), None,
                        dsp_cells, errors)
         ctx.storage = _Storage(self, design, m)
+        ctx.streams = StreamEnds(self)
 
         callees = {}
         for name, callee_design in design.callees.items():
-            callees[name] = KernelComponent(callee_design, self.model, dsp_cells, self.errors)
+            # a kernel that stalls holds its registers with an enable, which the registers
+            # inside a vendor multiplier cell would not see
+            callee_dsp = False if callee_design.concurrent else dsp_cells
+            callees[name] = KernelComponent(callee_design, self.model, callee_dsp, self.errors)
             m.submodules[name] = callees[name]
 
         datapaths = {}
@@ -216,4 +233,10 @@ class KernelComponent(wiring.Component):
         m.d.comb += [self.busy.eq(state != 0), self.done.eq(done)]
         for k, var in design.hw.result_vars.items():
             m.d.comb += getattr(self, f"out_{k}").eq(ctx.regs[var])
-        return m
+        if not design.concurrent:
+            assert not ctx.streams.needs, "stream operations outside a dataflow region's kernel"
+            return m
+        blocked, stall = ctx.streams.emit(m, self.stall)
+        m.d.comb += self.blocked.eq(blocked)
+        # held as a whole while stalled; back to idle when its region aborts it
+        return ResetInserter({"sync": self.abort})(EnableInserter({"sync": ~stall})(m))

@@ -13,7 +13,8 @@ from ...ir import nodes as ir
 from ...ir.layout import Layout
 from ..analysis.storage import bank_members
 from .pipeline import emit_pipeline
-from ..scheduling.regions import Block, Branch, Call, Delay, Loop, Seq, WhileLoop
+from ..scheduling.regions import Block, Branch, Call, Concurrent, Delay, Loop, Seq, WhileLoop
+from ..dataflow.region import emit_region
 
 
 def has_checks(dfg) -> bool:
@@ -149,6 +150,10 @@ class Controller:
 
     def r_Branch(self, branch: Branch, k):
         return self.branch(branch.cond, self.seq(branch.then, k), self.seq(branch.orelse, k))
+
+    def r_Concurrent(self, region: Concurrent, k):
+        return emit_region(self.ctx, region, self.callees, k, self.finish,
+                           f"region{region.wait_state}")
 
     def r_Call(self, call: Call, k):
         callee = self.callees[call.callee]

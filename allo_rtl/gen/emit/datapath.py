@@ -171,6 +171,21 @@ class BlockDatapath:
                   s.write(m, a, d, self.enabled(p), b))
         return None
 
+    def stream_need(self, n: Node):
+        """High when stream operation ``n`` runs: its cycle, and its branch condition."""
+        need = self.running(n.cycle)
+        if n.attrs["predicated"]:
+            need = need & self.value(n.operands[-1], n.cycle)
+        return need
+
+    def n_get(self, n):
+        return self.signal(n, self.ctx.streams.get(n.attrs["channel"], self.stream_need(n)))
+
+    def n_put(self, n):
+        value = self.value(n.operands[0], n.cycle)
+        self.ctx.streams.put(n.attrs["channel"], self.stream_need(n), value)
+        return None
+
     def n_write(self, n):
         reg = self.ctx.regs[n.attrs["var"]]
         value = self.value(n.operands[0], n.cycle)

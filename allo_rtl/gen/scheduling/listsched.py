@@ -9,7 +9,7 @@ operation of the block that reads it.
 """
 from __future__ import annotations
 
-from ..analysis.graph import SINK_KINDS, Dfg, Node, signed_digits
+from ..analysis.graph import SINK_KINDS, STREAM_KINDS, Dfg, Node, signed_digits
 from .timing import TimingModel
 
 _ALWAYS = ("const", "var")
@@ -47,9 +47,10 @@ def op_delay(node: Node, model: TimingModel) -> float:
 
 
 def live_nodes(dfg: Dfg) -> list:
-    """The nodes a sink depends on, in program order (dead loads and arithmetic dropped)."""
+    """The nodes a sink depends on, in program order (dead loads and arithmetic dropped; a
+    ``get`` whose value nothing uses still takes it from its stream)."""
     live = set()
-    stack = [n for n in dfg.nodes if n.kind in SINK_KINDS]
+    stack = [n for n in dfg.nodes if n.kind in SINK_KINDS or n.kind == "get"]
     while stack:
         n = stack.pop()
         if id(n) in live:
@@ -72,10 +73,19 @@ class NoFreeSlot(Exception):
         self.node = node
 
 
+def ports_taken(node: Node, port_of) -> list:
+    """``[(port key, accesses per cycle or None for unlimited)]`` that ``node`` takes: a memory
+    access the ports ``port_of`` gives; a stream operation its stream's one port."""
+    if node.kind in STREAM_KINDS:
+        return [((id(node.attrs["channel"]), "stream"), 1)]
+    return port_of(node.attrs["buffer"], node.kind, node.attrs["banks"])
+
+
 class PortModel:
-    """Memory ports per cycle. ``port_of(buffer, "load"|"store", banks)`` gives the ports an
-    access to one of ``banks`` takes as ``[(port key, accesses per cycle or None for
-    unlimited)]`` (a bank chosen at run time takes a port of every bank it can reach);
+    """Memory and stream ports per cycle. ``port_of(buffer, "load"|"store", banks)`` gives the
+    ports an access to one of ``banks`` takes as ``[(port key, accesses per cycle or None for
+    unlimited)]`` (a bank chosen at run time takes a port of every bank it can reach); a
+    stream takes one operation per cycle (``ports_taken``);
     ``read_latency(buffer)`` is 1 for memories and
     0 for registers. ``modulo`` makes the table a modulo reservation table (pipelines)."""
 
@@ -89,11 +99,11 @@ class PortModel:
     def free(self, node, cycle) -> bool:
         slot = self._slot(cycle)
         return all(cap is None or self.used.get((key, slot), 0) < cap
-                   for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["banks"]))
+                   for key, cap in ports_taken(node, self.port_of))
 
     def take(self, node, cycle) -> None:
         slot = self._slot(cycle)
-        for key, cap in self.port_of(node.attrs["buffer"], node.kind, node.attrs["banks"]):
+        for key, cap in ports_taken(node, self.port_of):
             if cap is not None:
                 self.used[(key, slot)] = self.used.get((key, slot), 0) + 1
 
@@ -146,7 +156,7 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
             if t_in + setup > budget and chained:
                 cycle += 1
                 continue
-            if n.kind in ("load", "store"):
+            if n.kind in ("load", "store") + STREAM_KINDS:
                 if not ports.free(n, cycle):
                     port_tries += 1
                     if ports.modulo and port_tries >= ports.modulo:
@@ -160,7 +170,9 @@ def schedule_block(dfg: Dfg, model: TimingModel, ports: PortModel, latency_of,
                     n.ready, n.arrival = cycle + 1, model.mem_out
                 else:   # a register: read through a multiplexer in the same cycle
                     n.ready, n.arrival = cycle, t_in + model.logic()
-            elif n.kind in ("store", "check"):
+            elif n.kind == "get":   # the FIFO's output register
+                n.ready, n.arrival = cycle, model.reg_out
+            elif n.kind in ("store", "check", "put"):
                 n.ready = cycle
             else:   # mul, div: registered results
                 n.ready = cycle + latency_of(n)

@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 
 from ...ir.layout import Layout
-from ..analysis.graph import Dfg, Node, affine_parts
-from .listsched import NoFreeSlot, PortModel, live_nodes, schedule_block
+from ..analysis.graph import STREAM_KINDS, Dfg, Node, affine_parts
+from .listsched import NoFreeSlot, PortModel, live_nodes, ports_taken, schedule_block
 
 
 # Rounds of holding accesses back at one II (a chain of n shift-register stages takes n).
@@ -47,15 +47,19 @@ def resource_bound(nodes: list, port_of) -> tuple:
     uses: dict = {}
     names: dict = {}
     for n in nodes:
-        if n.kind in ("load", "store"):
-            for key, cap in port_of(n.attrs["buffer"], n.kind, n.attrs["banks"]):
+        if n.kind in ("load", "store") + STREAM_KINDS:
+            for key, cap in ports_taken(n, port_of):
                 if cap is not None:
                     uses[key] = uses.get(key, 0) + 1 / cap
                     names[key] = n
     best, cause = 1, "target"
     for key, count in uses.items():
         need = math.ceil(count - 1e-9)
-        if need > best:
+        if need > best and names[key].kind in STREAM_KINDS:
+            n = names[key]
+            best, cause = need, (f"stream {n.attrs['channel'].name}: {need} operations per "
+                                 f"iteration ({_where(n)}), one per cycle")
+        elif need > best:
             n = names[key]
             buffer = n.attrs["buffer"]
             bank = "" if not Layout.of(buffer).banked else \
@@ -197,6 +201,12 @@ def carried_constraints(nodes: list, read_latency, iterations: Iterations, users
         if w.kind == "write" and w.attrs["var"] in var_nodes:
             for reader in users.get(id(var_nodes[w.attrs["var"]]), []):
                 out.append((w, reader, 1, 1, f"variable {w.attrs['var'].name} ({_where(w)})"))
+    stream_ops = [n for n in nodes if n.kind in STREAM_KINDS]
+    for k, later in enumerate(stream_ops):   # the next iteration's operations come after
+        for earlier in stream_ops[:k]:
+            if earlier.attrs["channel"] is later.attrs["channel"]:
+                out.append((later, earlier, 1, 1, f"stream {later.attrs['channel'].name} "
+                            f"({_where(earlier)} and {_where(later)}), in order"))
     accesses = [n for n in nodes if n.kind in ("load", "store")]
     for s in accesses:
         if s.kind != "store":
@@ -286,7 +296,7 @@ def _schedule_at(dfg: Dfg, model, port_of, read_latency, latency_of, ii: int, us
         held = set()
         for c, _ in broken:
             first, second, slack, distance, _ = c
-            if second.kind in ("load", "store", "op", "mul", "div"):
+            if second.kind in ("load", "store", "op", "mul", "div") + STREAM_KINDS:
                 earliest[id(second)] = first.cycle + slack - distance * ii
                 held.add(id(c))
         if not held:

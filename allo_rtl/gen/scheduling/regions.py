@@ -115,12 +115,23 @@ class Call:
     callee: str                   # the callee's function name (one instance per callee)
 
 
+@dataclass(eq=False)
+class Concurrent:
+    """A dataflow region's kernels (``ir.Parallel``): all start together, each its own
+    controller, talking through FIFOs; the region waits in ``wait_state`` until all are idle.
+    Its latency is data-dependent (stalls on streams and shared memories)."""
+
+    stmt: ir.Parallel
+    wait_state: int
+
+
 @dataclass
 class Plan:
     hw: object                    # normalize.HwFunction
     body: Seq
     state_names: list = field(default_factory=lambda: ["idle"])
     calls: list = field(default_factory=list)
+    regions: list = field(default_factory=list)     # every Concurrent
     blocks: list = field(default_factory=list)
     loops: list = field(default_factory=list)       # every Loop, outermost first
     pipelines: list = field(default_factory=list)   # every Pipeline
@@ -128,7 +139,7 @@ class Plan:
 
 
 def is_straight_line(stmt) -> bool:
-    if isinstance(stmt, (ir.Assign, ir.Store, ir.BitStore)):
+    if isinstance(stmt, (ir.Assign, ir.Store, ir.BitStore, ir.StreamPut)):
         return True
     if isinstance(stmt, ir.If):
         return all(map(is_straight_line, stmt.then_body + stmt.else_body))
@@ -238,7 +249,24 @@ class Planner:
             call = Call(stmt, block, wait, stmt.func.name)
             self.plan.calls.append(call)
             return call
+        if isinstance(stmt, ir.Parallel):
+            return self.concurrent(stmt)
         raise AssertionError(f"not a control statement: {stmt!r}")
+
+    def concurrent(self, stmt: ir.Parallel) -> Concurrent:
+        for call in stmt.calls:
+            for p, a in zip(call.func.params, call.args):
+                if isinstance(p, ir.Var) and not isinstance(a, (ir.Const, ir.VarRef)):
+                    raise UnsupportedError(
+                        f"kernel {call.func.name!r} of a dataflow region takes {p.name!r} = an "
+                        "expression; on RTL targets a region passes its kernels variables and "
+                        "constants", a.loc, "compute the value into a variable first")
+        names = ", ".join(c.func.name for c in stmt.calls)
+        wait = self.states(1, lambda k: f"dataflow region at {stmt.loc.file.rsplit('/', 1)[-1]}:"
+                           f"{stmt.loc.line} (kernels {names} running)")
+        region = Concurrent(stmt, wait)
+        self.plan.regions.append(region)
+        return region
 
     def loop(self, stmt: ir.For):
         chain = _pipeline_chain(stmt)
@@ -515,7 +543,7 @@ def latency(region, env: dict, callee_latency, _cache=None):
         a = latency(region.then, env, callee_latency, cache)
         b = latency(region.orelse, env, callee_latency, cache)
         return None if a is None or b is None or a != b else region.cond.cycles + a
-    if isinstance(region, WhileLoop):
+    if isinstance(region, (WhileLoop, Concurrent)):
         return None
     if isinstance(region, Call):
         callee_env = [evaluate(a, env) if not isinstance(a, ir.BufferRef) else None

@@ -1,0 +1,1 @@
+"""Dataflow regions in hardware: kernels running concurrently, streams as FIFOs."""

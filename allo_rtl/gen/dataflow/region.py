@@ -1,0 +1,184 @@
+"""A dataflow region in the function that holds it: its FIFOs, the arbitration of the arrays
+its kernels share, and the controller state that starts the kernels and waits for them.
+
+* Every stream of the region is an ``amaranth.lib.fifo.SyncFIFOBuffered`` of the stream's
+  depth, emptied as the region starts (the interpreter's streams start empty too).
+* An array passed to kernels of the region is one storage (a memory interface, a memory, or
+  registers) that several kernels may access in one cycle. Per bank, the kernels' requests
+  are granted in the region's call order, one per cycle; a kernel whose request is not granted
+  stalls (``stall`` in) and asks again in the next cycle. A request counts only when the kernel
+  is not blocked on a stream, so a kernel waiting for another can never keep it from the
+  memory it needs to make progress. The read data a kernel gets is held for it until it takes
+  it (it may stall right after its read was served).
+* The region ends when every kernel is idle. A kernel that stops on a run-time check stops the
+  others (``abort``) and the function, with that kernel's error.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Const, Mux, ResetInserter, Signal
+from amaranth.lib.fifo import SyncFIFOBuffered
+
+from ...errors import UnsupportedError
+from ...ir import nodes as ir
+from ...ir.layout import Layout
+from ..analysis.storage import bank_members, register_port
+from ..design import MemorySignature, RegisterFileSignature, addr_width
+from .streams import _any, stream_port_name
+
+
+def emit_region(ctx, region, instances: dict, k, finish, tag: str):
+    """The hardware of ``region`` (a ``regions.Concurrent``) in ``ctx.m``; returns the
+    continuation that starts it. ``instances``: callee name -> its component; ``k``: what
+    follows the region; ``finish``: the function's end (after an error)."""
+    m, stmt = ctx.m, region.stmt
+    calls = stmt.calls
+    kernels = [instances[c.func.name] for c in calls]
+    flush = Signal(name=f"{tag}_flush")
+    _connect_streams(m, stmt, kernels, flush, tag)
+    stalls = [Signal(name=f"{c.func.name}_stall") for c in calls]
+    halted = [Signal(name=f"{c.func.name}_halted") for c in calls]   # stalled or blocked
+    for kernel, stall, halt in zip(kernels, stalls, halted):
+        m.d.comb += [kernel.stall.eq(stall), halt.eq(stall | kernel.blocked)]
+    denied = [[] for _ in calls]
+    binders = _share_arrays(m, ctx, calls, kernels, halted, denied, tag)
+    for stall, terms in zip(stalls, denied):
+        m.d.comb += stall.eq(_any(terms))
+
+    def enter(m):
+        m.d.comb += flush.eq(1)
+        for call, kernel in zip(calls, kernels):
+            m.d.comb += kernel.start.eq(1)
+            for p, a in zip(call.func.params, call.args):
+                if isinstance(p, ir.Var):
+                    value = ctx.regs[a.var] if isinstance(a, ir.VarRef) else Const(int(a.value))
+                    m.d.comb += getattr(kernel, f"in_{p.name}").eq(value)
+        m.d.sync += ctx.state.eq(region.wait_state)
+
+    checked = [kernel for kernel in kernels if kernel.design.has_checks]
+
+    def wait(m):
+        for bind in binders:
+            bind(m)
+        all_idle = Const(1)
+        for kernel in kernels:
+            all_idle = all_idle & ~kernel.busy
+        failed = [~kernel.busy & (kernel.error != 0) for kernel in checked]
+        with m.If(_any(failed)):
+            for kernel in kernels:
+                m.d.comb += kernel.abort.eq(1)
+            for kernel, fails in reversed(list(zip(checked, failed))):   # the first one wins
+                with m.If(fails):
+                    ctx.errors.adopt(m, kernel.error, kernel.error_data)
+            finish(m)
+        with m.Elif(all_idle):
+            k(m)
+    ctx.actions.at(region.wait_state, wait)
+    return enter
+
+
+def _connect_streams(m, stmt, kernels, flush, tag) -> None:
+    """A FIFO per stream of the region, between the kernel that puts and the one that gets."""
+    fifos = {}
+    for channel in stmt.channels:
+        fifo = SyncFIFOBuffered(width=channel.elem.bits, depth=channel.depth)
+        m.submodules[f"{tag}_fifo_{channel.name}"] = ResetInserter({"sync": flush})(fifo)
+        fifos[id(channel)] = fifo
+    for call, kernel in zip(stmt.calls, kernels):
+        roles = kernel.design.stream_roles
+        for p, a in zip(call.func.params, call.args):
+            if not isinstance(a, ir.ChannelRef) or p not in roles:
+                continue
+            fifo = fifos.get(id(a.channel))
+            if fifo is None:
+                raise UnsupportedError(
+                    f"stream {a.channel.name!r} comes into a region from outside it; RTL "
+                    "targets build regions whose streams are their own", call.loc,
+                    "declare the stream inside the region, or run it with target='interp'")
+            port = getattr(kernel, stream_port_name(p))
+            if roles[p] == "put":
+                m.d.comb += [fifo.w_data.eq(port.payload), fifo.w_en.eq(port.valid),
+                             port.ready.eq(fifo.w_rdy)]
+            else:
+                m.d.comb += [port.payload.eq(fifo.r_data), port.valid.eq(fifo.r_rdy),
+                             fifo.r_en.eq(port.ready)]
+
+
+def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:
+    """The arbitration of every array the region's kernels are passed; returns the actions
+    that bind the arrays' storage to it while the region runs."""
+    blocked = [kernel.blocked for kernel in kernels]
+    users: dict = {}
+    for index, (call, kernel) in enumerate(zip(calls, kernels)):
+        for p, a in zip(call.func.params, call.args):
+            if isinstance(a, ir.BufferRef):
+                users.setdefault(id(a.buffer), (a.buffer, []))[1].append((index, kernel, p))
+    binders = []
+    for buffer, sharing in users.values():
+        layout = Layout.of(buffer)
+        storage = ctx.storage[buffer]
+        writes = any(id(p) in kernel.design.written for _, kernel, p in sharing)
+        members = bank_members(f"mem_{buffer.name}", layout)
+        if register_port(layout):
+            shared = [RegisterFileSignature(layout.n_banks, buffer.elem.bits).create(
+                path=(f"{tag}_{buffer.name}",))]
+            _merge_register_writes(m, shared[0], buffer, sharing, halted)
+        else:
+            shared = []
+            for bank, member in enumerate(members):
+                iface = MemorySignature(addr_width(layout.bank_depth), buffer.elem.bits).create(
+                    path=(f"{tag}_{member}",))
+                ports = [(index, getattr(kernel, bank_member_of(p, layout, bank)))
+                         for index, kernel, p in sharing]
+                _arbitrate(m, iface, ports, blocked, halted, denied, f"{tag}_{member}")
+                shared.append(iface)
+        binders.append(lambda m, s=storage, ifaces=shared, w=writes: s.bind(m, ifaces, w))
+    return binders
+
+
+def bank_member_of(param: ir.Buffer, layout: Layout, bank: int) -> str:
+    return bank_members(f"mem_{param.name}", layout)[bank]
+
+
+def _arbitrate(m, shared, ports: list, blocked, halted, denied, tag) -> None:
+    """One bank's port ``shared`` for the kernels' interfaces ``ports`` ([(kernel index,
+    interface)], highest priority first)."""
+    free = Const(1)
+    fires = []
+    for index, port in ports:
+        request = Signal(name=f"{tag}_req{index}")
+        grant = Signal(name=f"{tag}_grant{index}")
+        fire = Signal(name=f"{tag}_fire{index}")
+        # a kernel blocked on a stream does not ask (see the docstring); one granted this port
+        # but stalled by another uses it neither
+        m.d.comb += [request.eq((port.ren | port.wen) & ~blocked[index]),
+                     grant.eq(request & free), fire.eq(grant & ~halted[index])]
+        free = free & ~request
+        denied[index].append(request & ~grant)
+        fires.append((fire, port))
+        read_fired = Signal(name=f"{tag}_read{index}")
+        held = Signal(len(port.rdata), name=f"{tag}_held{index}")
+        m.d.sync += read_fired.eq(fire & port.ren)
+        with m.If(read_fired):
+            m.d.sync += held.eq(shared.rdata)
+        m.d.comb += port.rdata.eq(Mux(read_fired, shared.rdata, held))
+    for fire, port in reversed(fires):   # the granted kernel's address and data
+        with m.If(fire):
+            m.d.comb += [shared.addr.eq(port.addr), shared.wdata.eq(port.wdata)]
+    m.d.comb += [shared.ren.eq(_any(fire & port.ren for fire, port in fires)),
+                 shared.wen.eq(_any(fire & port.wen for fire, port in fires))]
+
+
+def _merge_register_writes(m, shared, buffer, sharing, halted) -> None:
+    """An array in registers (every word at once): reads need no arbitration; each word takes
+    the write of the first kernel in call order that writes it in the cycle."""
+    files = shared.signature
+    for _, kernel, p in sharing:
+        port = getattr(kernel, f"mem_{p.name}")
+        for c in range(files.n_chunks):
+            m.d.comb += port.words[c].eq(shared.words[c])
+    for word in range(files.n_words):
+        for index, kernel, p in reversed(sharing):
+            port = getattr(kernel, f"mem_{p.name}")
+            with m.If(files.enable(port.wen, word) & ~halted[index]):
+                m.d.comb += [files.enable(shared.wen, word).eq(1),
+                             files.word(shared.wdata, word).eq(files.word(port.wdata, word))]
