@@ -47,8 +47,12 @@ class GeneratedDesign:
                          self.checks_enabled, fn is self.top)
         design = FunctionDesign(hw, plan, external, callees, storage)
         for region in plan.regions:
-            for call in region.stmt.calls:
-                callees[call.func.name].concurrent = True
+            kernels = [callees[call.func.name] for call in region.stmt.calls]
+            for kernel in kernels:
+                kernel.concurrent = True
+            if region.deadlock is not None:
+                region.deadlock.waits = tuple((k.name, k.stream_waits) for k in kernels)
+                region.deadlock.fields = tuple((False, k.waiting_bits) for k in kernels)
         self.designs[fn.name] = design
         return design
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ...errors import (MAX_INDEX_SHIFT, AlloIndexError, bit_index_out_of_range, division_by_zero,
-                      index_out_of_bounds, index_shift_too_large, negative_shift)
+from ...errors import (MAX_INDEX_SHIFT, AlloIndexError, bit_index_out_of_range, dataflow_deadlock,
+                      division_by_zero, index_out_of_bounds, index_shift_too_large,
+                      negative_shift)
 from ...ir import intervals as I
 from ...ir import nodes as ir
 from ...types import Index, is_fixed_or_int
@@ -36,8 +37,11 @@ class CheckSite:
     ``kind``: ``bounds`` (``name`` and ``shape`` of the array; the values are the indices),
     ``zero`` (``name`` is "division" or "modulo"), ``negative_shift`` and ``index_shift`` (the
     value is the amount), ``bit_index`` (a ``width``-bit field of a ``bits``-bit value; the value
-    is its low bit). ``fields``: (signed, bits) of each value in the error data. ``code``: the
-    error code naming this check in its design (``error_status.number_checks``)."""
+    is its low bit), ``deadlock`` (a dataflow region whose running kernels all wait on streams:
+    ``waits`` holds per kernel its name and its stream operations as (operation, stream, depth,
+    loc); its value is 1 + the index of the operation it waits on, 0 when it has finished).
+    ``fields``: (signed, bits) of each value in the error data. ``code``: the error code naming
+    this check in its design (``error_status.number_checks``)."""
 
     kind: str
     loc: object
@@ -48,9 +52,13 @@ class CheckSite:
     fields: tuple = ()
     function: str = ""
     code: int = 0
+    waits: tuple = ()
 
     def error(self, values: list):
         """The error the interpreter raises for this check with ``values``."""
+        if self.kind == "deadlock":
+            return dataflow_deadlock([(kernel, *ops[value - 1]) for (kernel, ops), value
+                                      in zip(self.waits, values) if 0 < value <= len(ops)])
         if self.kind == "bounds":
             return index_out_of_bounds(self.name, self.shape, tuple(values), self.loc)
         if self.kind == "zero":
@@ -69,6 +77,7 @@ class CheckSite:
             "negative_shift": "negative shift amount",
             "index_shift": f"index shift by {MAX_INDEX_SHIFT} or more",
             "bit_index": f"bit index of a {self.width}-bit field",
+            "deadlock": "deadlock of the dataflow region",
         }[self.kind]
         return f"{what} at {where} ({self.function})"
 

@@ -45,9 +45,9 @@ def _float_error(what: str, loc) -> UnsupportedError:
                             "(the reference interpreter) until float units arrive")
 
 
-def check_supported(fn: ir.Function, top: bool = False) -> None:
+def check_supported(fn: ir.Function) -> None:
     """Reject what RTL targets cannot build yet: floats (at their first use), streams of
-    blocks, streams on the top's ports, and streams passed to kernels outside a region."""
+    blocks, and streams passed to kernels outside a region."""
     for p in fn.params:
         t = p.elem if isinstance(p, ir.Buffer) else p.type
         if isinstance(t, Float):
@@ -56,12 +56,6 @@ def check_supported(fn: ir.Function, top: bool = False) -> None:
         elem = getattr(t, "elem", t)
         if isinstance(elem, Float):
             raise _float_error(f"kernel {fn.name!r} returns {t!r}", fn.loc)
-    for p in fn.params:
-        if isinstance(p, ir.Channel) and p.kind == "arg" and top:
-            raise UnsupportedError(f"stream parameter {p.name!r} of the top function {fn.name!r}: "
-                                   "RTL targets do not yet have stream ports on the top",
-                                   p.loc, "pass an array and put its elements into a stream "
-                                   "inside the region, or run it with target='interp'")
     concurrent = {id(call) for stmt in ir.walk_stmts(fn.body) if isinstance(stmt, ir.Parallel)
                   for call in stmt.calls}
     for stmt in ir.walk_stmts(fn.body):
@@ -372,7 +366,7 @@ def _shallow_copy(expr):
 def normalize(fn: ir.Function, top_written=None) -> HwFunction:
     """``fn`` ready for hardware. ``top_written(body)``, given for the top function only: the
     ids of the buffers a normalized body writes (following calls), for ``stage_arguments``."""
-    check_supported(fn, top_written is not None)
+    check_supported(fn)
     n = Normalizer(fn, top_written is not None)
     n.out.body = expand(n.body(fn.body))
     if top_written is not None:

@@ -1,8 +1,12 @@
 """A dataflow region in the function that holds it: its FIFOs, the arbitration of the arrays
 its kernels share, and the controller state that starts the kernels and waits for them.
 
-* Every stream of the region is an ``amaranth.lib.fifo.SyncFIFOBuffered`` of the stream's
-  depth, emptied as the region starts (the interpreter's streams start empty too).
+* Every stream of the region is an ``amaranth.lib.fifo`` FIFO holding exactly the stream's depth
+  (more would hide the interpreter's deadlocks), emptied as the region starts (the
+  interpreter's streams start empty too): a ``SyncFIFO`` (registers or LUT RAM, read in the
+  cycle) up to ``REGISTER_FIFO_DEPTH``, a ``SyncFIFOBuffered`` (block RAM) beyond. A value put
+  is there to get in the next cycle, and a FIFO of depth 2 or more passes one value per
+  cycle.
 * An array passed to kernels of the region is one storage (a memory interface, a memory, or
   registers) that several kernels may access in one cycle. Per bank, the kernels' requests
   are granted in the region's call order, one per cycle; a kernel whose request is not granted
@@ -12,11 +16,14 @@ its kernels share, and the controller state that starts the kernels and waits fo
   it (it may stall right after its read was served).
 * The region ends when every kernel is idle. A kernel that stops on a run-time check stops the
   others (``abort``) and the function, with that kernel's error.
+* When every running kernel has waited on a stream for ``STUCK_CYCLES`` cycles, nothing can
+  change any more: the region stops with a deadlock error (a run-time check,
+  ``checks.CheckSite`` of kind ``deadlock``) naming each kernel's blocked operation.
 """
 from __future__ import annotations
 
 from amaranth.hdl import Const, Mux, ResetInserter, Signal
-from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.fifo import SyncFIFO, SyncFIFOBuffered
 
 from ...errors import UnsupportedError
 from ...ir import nodes as ir
@@ -24,6 +31,11 @@ from ...ir.layout import Layout
 from ..analysis.storage import bank_members, register_port
 from ..design import MemorySignature, RegisterFileSignature, addr_width
 from .streams import _any, stream_port_name
+
+# A value put into an empty FIFO reaches its output within two cycles, so a region whose
+# running kernels all wait this long is deadlocked.
+STUCK_CYCLES = 8
+REGISTER_FIFO_DEPTH = 16
 
 
 def emit_region(ctx, region, instances: dict, k, finish, tag: str):
@@ -44,8 +56,22 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
     for stall, terms in zip(stalls, denied):
         m.d.comb += stall.eq(_any(terms))
 
+    stuck_for = Signal(range(STUCK_CYCLES), name=f"{tag}_stuck_cycles")
+    running, all_waiting = Const(0), Const(1)
+    for kernel in kernels:
+        running = running | kernel.busy
+        all_waiting = all_waiting & (~kernel.busy | kernel.blocked)
+    stuck = Signal(name=f"{tag}_stuck")
+    deadlocked = Signal(name=f"{tag}_deadlocked")
+    m.d.comb += [stuck.eq(running & all_waiting),
+                 deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))]
+    if region.deadlock is not None:
+        ctx.errors.check(ctx.state == region.wait_state, deadlocked,
+                         [kernel.waiting for kernel in kernels], region.deadlock, 0, None)
+
     def enter(m):
         m.d.comb += flush.eq(1)
+        m.d.sync += stuck_for.eq(0)
         for call, kernel in zip(calls, kernels):
             m.d.comb += kernel.start.eq(1)
             for p, a in zip(call.func.params, call.args):
@@ -59,6 +85,7 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
     def wait(m):
         for bind in binders:
             bind(m)
+        m.d.sync += stuck_for.eq(Mux(stuck, stuck_for + 1, 0))
         all_idle = Const(1)
         for kernel in kernels:
             all_idle = all_idle & ~kernel.busy
@@ -70,6 +97,11 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
                 with m.If(fails):
                     ctx.errors.adopt(m, kernel.error, kernel.error_data)
             finish(m)
+        if region.deadlock is not None:
+            with m.Elif(deadlocked):
+                for kernel in kernels:
+                    m.d.comb += kernel.abort.eq(1)
+                finish(m)
         with m.Elif(all_idle):
             k(m)
     ctx.actions.at(region.wait_state, wait)
@@ -80,7 +112,8 @@ def _connect_streams(m, stmt, kernels, flush, tag) -> None:
     """A FIFO per stream of the region, between the kernel that puts and the one that gets."""
     fifos = {}
     for channel in stmt.channels:
-        fifo = SyncFIFOBuffered(width=channel.elem.bits, depth=channel.depth)
+        kind = SyncFIFO if channel.depth <= REGISTER_FIFO_DEPTH else SyncFIFOBuffered
+        fifo = kind(width=channel.elem.bits, depth=channel.depth)
         m.submodules[f"{tag}_fifo_{channel.name}"] = ResetInserter({"sync": flush})(fifo)
         fifos[id(channel)] = fifo
     for call, kernel in zip(stmt.calls, kernels):

@@ -65,42 +65,47 @@ class StreamEnds:
 
     def __init__(self, component):
         self.component = component
-        self.needs: dict = {}     # Channel -> [(need, value or None)]
+        self.needs: dict = {}     # Channel -> [(get/put node, need, value or None)]
 
     def _port(self, channel):
         return getattr(self.component, stream_port_name(channel))
 
-    def get(self, channel, need):
-        """The value a ``get`` takes when ``need`` is high (raw bits of the element)."""
-        self.needs.setdefault(channel, []).append((need, None))
+    def get(self, node, need):
+        """The value ``get`` node ``node`` takes when ``need`` is high (raw element bits)."""
+        channel = node.attrs["channel"]
+        self.needs.setdefault(channel, []).append((node, need, None))
         return self._port(channel).payload
 
-    def put(self, channel, need, value) -> None:
-        self.needs.setdefault(channel, []).append((need, value))
+    def put(self, node, need, value) -> None:
+        self.needs.setdefault(node.attrs["channel"], []).append((node, need, value))
 
-    def emit(self, m, stall_in):
+    def emit(self, m, stall_in, numbered: list, waiting):
         """The handshakes; returns ``(blocked, stall)``: a needed stream is not ready; the
-        kernel holds its state this cycle (blocked, or ``stall_in``)."""
+        kernel holds its state this cycle (blocked, or ``stall_in``). ``waiting`` gets 1 + the
+        place in ``numbered`` of the operation the kernel is blocked on (0: none), for the
+        report of a deadlock."""
         blocked = Signal(name="stream_blocked")
         stall = Signal(name="stall")
-        waiting = []
-        wanted = {}
+        wanted, unready = {}, []
+        index = {id(n): k for k, n in enumerate(numbered)}
         for channel, uses in self.needs.items():
-            any_need = Signal(name=f"{channel.name}_needed")
-            m.d.comb += any_need.eq(_any(need for need, _ in uses))
-            wanted[channel] = any_need
             port = self._port(channel)
-            ready = port.valid if uses[0][1] is None else port.ready
-            waiting.append(any_need & ~ready)
-        m.d.comb += [blocked.eq(_any(waiting)), stall.eq(blocked | stall_in)]
+            ready = port.valid if uses[0][2] is None else port.ready
+            wanted[channel] = Signal(name=f"{channel.name}_needed")
+            m.d.comb += wanted[channel].eq(_any(need for _, need, _ in uses))
+            unready.append(wanted[channel] & ~ready)
+            for node, need, _ in reversed(uses):
+                with m.If(need & ~ready):
+                    m.d.comb += waiting.eq(index[id(node)] + 1)
+        m.d.comb += [blocked.eq(_any(unready)), stall.eq(blocked | stall_in)]
         for channel, uses in self.needs.items():
             port = self._port(channel)
             go = wanted[channel] & ~stall
-            if uses[0][1] is None:
+            if uses[0][2] is None:
                 m.d.comb += port.ready.eq(go)
                 continue
             m.d.comb += port.valid.eq(go)
-            for need, value in uses:   # at most one put of a stream needs it in a cycle
+            for _, need, value in uses:   # at most one put of a stream needs it in a cycle
                 with m.If(need):
                     m.d.comb += port.payload.eq(value)
         return blocked, stall

@@ -48,6 +48,24 @@ class FunctionDesign:
         return bool(self.plan.checks) or any(c.has_checks for c in self.callees.values())
 
     @cached_property
+    def stream_ops(self) -> list:
+        """The function's ``get`` and ``put`` nodes, numbered by their place here."""
+        return [n for region in self.plan.blocks + self.plan.pipelines
+                for n in region.dfg.nodes if n.kind in ("get", "put")]
+
+    @property
+    def stream_waits(self) -> tuple:
+        """What each stream operation waits on: (operation, stream, depth, loc)."""
+        return tuple((n.kind, n.attrs["channel"].name, n.attrs["channel"].depth, n.loc)
+                     for n in self.stream_ops)
+
+    @property
+    def waiting_bits(self) -> int:
+        """Width of the ``waiting`` output: 1 + the index of the stream operation the kernel
+        is blocked on, 0 when none."""
+        return max(1, len(self.stream_ops).bit_length())
+
+    @cached_property
     def stream_roles(self) -> dict:
         """Channel parameter -> "get" or "put" (``dataflow/streams.py``)."""
         return stream_roles(self.hw.fn, self.hw.body)
@@ -75,7 +93,8 @@ def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> d
     fn = design.hw.fn
     members = {"start": In(1), "busy": Out(1), "done": Out(1)}
     if design.concurrent:
-        members.update({"stall": In(1), "abort": In(1), "blocked": Out(1)})
+        members.update({"stall": In(1), "abort": In(1), "blocked": Out(1),
+                        "waiting": Out(design.waiting_bits)})
     members.update(stream_members(design.stream_roles))
     if errors is not None and design.has_checks:
         members["error"] = Out(errors.code_width)
@@ -236,7 +255,7 @@ class KernelComponent(wiring.Component):
         if not design.concurrent:
             assert not ctx.streams.needs, "stream operations outside a dataflow region's kernel"
             return m
-        blocked, stall = ctx.streams.emit(m, self.stall)
+        blocked, stall = ctx.streams.emit(m, self.stall, design.stream_ops, self.waiting)
         m.d.comb += self.blocked.eq(blocked)
         # held as a whole while stalled; back to idle when its region aborts it
         return ResetInserter({"sync": self.abort})(EnableInserter({"sync": ~stall})(m))

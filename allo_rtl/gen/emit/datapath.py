@@ -179,11 +179,11 @@ class BlockDatapath:
         return need
 
     def n_get(self, n):
-        return self.signal(n, self.ctx.streams.get(n.attrs["channel"], self.stream_need(n)))
+        return self.signal(n, self.ctx.streams.get(n, self.stream_need(n)))
 
     def n_put(self, n):
         value = self.value(n.operands[0], n.cycle)
-        self.ctx.streams.put(n.attrs["channel"], self.stream_need(n), value)
+        self.ctx.streams.put(n, self.stream_need(n), value)
         return None
 
     def n_write(self, n):

@@ -16,7 +16,7 @@ from ...errors import UnsupportedError
 
 from ...ir import nodes as ir
 from ...types import Index
-from ..analysis.checks import CheckContext, assume_ir, index_ranges
+from ..analysis.checks import CheckContext, CheckSite, assume_ir, index_ranges
 from ..analysis.dfg import BlockBuilder
 from ..analysis.graph import BOOL, Dfg
 from .listsched import PortModel, schedule_block
@@ -123,6 +123,7 @@ class Concurrent:
 
     stmt: ir.Parallel
     wait_state: int
+    deadlock: CheckSite | None = None   # the check that reports a deadlock (checks on)
 
 
 @dataclass
@@ -265,6 +266,9 @@ class Planner:
         wait = self.states(1, lambda k: f"dataflow region at {stmt.loc.file.rsplit('/', 1)[-1]}:"
                            f"{stmt.loc.line} (kernels {names} running)")
         region = Concurrent(stmt, wait)
+        if self.checks:
+            region.deadlock = CheckSite("deadlock", stmt.loc, function=self.hw.name)
+            self.plan.checks.append(region.deadlock)
         self.plan.regions.append(region)
         return region
 

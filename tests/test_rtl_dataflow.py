@@ -1,0 +1,230 @@
+"""Dataflow regions on RTL: kernels run concurrently, streams are FIFOs, arrays shared by kernels
+are arbitrated, and every result equals the interpreter's on all three simulators; a deadlock
+and a kernel's run-time error stop the hardware with the interpreter's own error."""
+import numpy as np
+import pytest
+
+import allo_rtl as allo
+import allo_rtl.dataflow as df
+from allo_rtl.errors import AlloDeadlockError, AlloIndexError, SimulationError, UnsupportedError
+from allo_rtl.types import Stream, int8, int16, int32
+
+from .helpers_diagnostics import check
+from .helpers_rtl import assert_rtl_equals_interp, copy_args
+
+SIMULATORS = ["amaranth", "verilator", "icarus"]
+M, N = 4, 6
+
+
+@df.region()
+def scale_pipe(A: int32[M, N], B: int32[M, N]):
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def producer(local_A: int32[M, N]):
+        for i, j in allo.grid(M, N):
+            pipe.put(local_A[i, j] * 3)
+
+    @df.kernel(mapping=[1], args=[B])
+    def consumer(local_B: int32[M, N]):
+        for i, j in allo.grid(M, N):
+            data: int32 = pipe.get()
+            local_B[i, j] = data + 1
+
+
+def _grid(seed=0, shape=(M, N)):
+    return np.random.default_rng(seed).integers(-1000, 1000, shape, dtype=np.int32)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_producer_and_a_consumer_through_a_fifo(simulator):
+    A = _grid()
+    assert_rtl_equals_interp(scale_pipe, [A, np.zeros_like(A)], simulator)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_pipelined_kernels_stream_one_value_per_cycle(simulator):
+    s = df.customize(scale_pipe)
+    s.pipeline("producer_0:j")
+    s.pipeline("consumer_0:j")
+    A = _grid(1)
+    assert_rtl_equals_interp(s, [A, np.zeros_like(A)], simulator)
+    mod = s.build(target="rtl", simulator=simulator)
+    mod(A, np.zeros_like(A))
+    assert mod.cycles <= M * N + 8, mod.cycles
+
+
+@df.region()
+def uneven_rates(A: int32[8], B: int32[8]):
+    # the producer is slow (a division per value), the pipelined consumer stalls as a whole
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def slow(a: int32[8]):
+        for i in range(8):
+            pipe.put(a[i] // 3)
+
+    @df.kernel(mapping=[1], args=[B])
+    def fast(b: int32[8]):
+        acc: int32 = 0
+        for i in range(8):
+            acc += pipe.get()
+            b[i] = acc * 5
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_pipeline_that_stalls_on_a_stream_keeps_its_results(simulator):
+    s = df.customize(uneven_rates)
+    s.pipeline("fast_0:i")
+    A = np.arange(8, dtype=np.int32) * 37 - 100
+    assert_rtl_equals_interp(s, [A, np.zeros(8, dtype=np.int32)], simulator)
+
+
+@df.region()
+def shared_arrays(A: int32[16], B: int32[16], C: int32[16]):
+    # four kernels read A and B and write C, all through the same memory interfaces
+    @df.kernel(mapping=[4], args=[A, B, C])
+    def vadd(a: int32[16], b: int32[16], c: int32[16]):
+        p = df.get_pid()
+        for i in range(p * 4, p * 4 + 4):
+            c[i] = a[i] * (p + 1) + b[(i + 5) % 16]
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_kernels_sharing_arrays_take_turns(simulator):
+    s = df.customize(shared_arrays)
+    s.pipeline("vadd_2:i")
+    args = [_grid(2, 16), _grid(3, 16), np.zeros(16, dtype=np.int32)]
+    assert_rtl_equals_interp(s, args, simulator)
+
+
+@df.region()
+def starved(A: int32[5], B: int32[6]):
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def send(a: int32[5]):
+        for i in range(5):
+            pipe.put(a[i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def take(b: int32[6]):
+        for i in range(6):
+            b[i] = pipe.get()
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_deadlock_stops_the_hardware_with_the_interpreters_error(simulator):
+    s = df.customize(starved)
+    args = [np.arange(5, dtype=np.int32), np.zeros(6, dtype=np.int32)]
+    with pytest.raises(AlloDeadlockError) as golden:
+        s.build()(*copy_args(args))
+    mod = s.build(target="rtl", simulator=simulator)
+    with pytest.raises(AlloDeadlockError) as hardware:
+        mod(*args)
+    assert str(hardware.value) == str(golden.value)
+    assert "take_0 waits to get from 'pipe' (empty)" in hardware.value.message
+    assert mod.cycles < 100
+
+
+def test_the_report_lists_the_deadlock_check_and_checks_off_leaves_it_out():
+    s = df.customize(starved)
+    text = str(s.report())
+    assert "deadlock of the dataflow region" in text
+    mod = s.build(target="rtl", checks=False, cycle_limit=300)
+    with pytest.raises(SimulationError, match="did not finish within 300 cycles"):
+        mod(np.arange(5, dtype=np.int32), np.zeros(6, dtype=np.int32))
+
+
+@df.region()
+def failing(A: int32[4], X: int32[4], B: int32[4]):
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A, X])
+    def gather(a: int32[4], x: int32[4]):
+        for i in range(4):
+            pipe.put(a[x[i]])
+
+    @df.kernel(mapping=[1], args=[B])
+    def store(b: int32[4]):
+        for i in range(4):
+            b[i] = pipe.get()
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_kernels_run_time_error_stops_the_region(simulator):
+    s = df.customize(failing)
+    args = [np.arange(4, dtype=np.int32) + 10, np.array([3, 1, 7, 0], dtype=np.int32),
+            np.zeros(4, dtype=np.int32)]
+    with pytest.raises(AlloIndexError) as golden:
+        s.build()(*copy_args(args))
+    before = args[2].copy()
+    with pytest.raises(AlloIndexError) as hardware:
+        s.build(target="rtl", simulator=simulator)(*args)
+    assert str(hardware.value) == str(golden.value)
+    assert np.array_equal(args[2], before)
+
+
+@df.region()
+def narrow_chain(A: int8[8], C: int16[8]):
+    # int8 values, int16 sums, a chain of three kernels with a pipelined middle stage
+    first: Stream[int8, 1]
+    second: Stream[int16, 3]
+
+    @df.kernel(mapping=[1], args=[A])
+    def source(a: int8[8]):
+        for i in range(8):
+            first.put(a[i])
+
+    @df.kernel(mapping=[1], args=[])
+    def middle():
+        prev: int16 = 0
+        for i in range(8):
+            v: int8 = first.get()
+            if v < 0:
+                second.put(prev - v)
+            else:
+                second.put(prev + v * v)
+            prev = v
+
+    @df.kernel(mapping=[1], args=[C])
+    def sink(c: int16[8]):
+        for i in range(8):
+            c[i] = second.get()
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_typed_values_and_branches_through_a_chain(simulator):
+    s = df.customize(narrow_chain)
+    s.pipeline("middle_0:i")
+    A = np.array([5, -3, 127, -128, 0, 9, -1, 64], dtype=np.int8)
+    assert_rtl_equals_interp(s, [A, np.zeros(8, dtype=np.int16)], simulator)
+
+
+# -- what RTL targets refuse, with located errors ------------------------------------------------
+
+@df.region()
+def blocks(A: int32[2, 4], B: int32[2, 4]):
+    rows: Stream[int32[4], 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def send(a: int32[2, 4]):
+        for i in range(2):
+            row: int32[4] = 0
+            for j in range(4):
+                row[j] = a[i, j]
+            rows.put(row)  # <- here
+
+    @df.kernel(mapping=[1], args=[B])
+    def take(b: int32[2, 4]):
+        for i in range(2):
+            row: int32[4] = rows.get()
+            for j in range(4):
+                b[i, j] = row[j]
+
+
+def test_streams_of_blocks_are_refused_on_rtl_for_now():
+    with pytest.raises(UnsupportedError) as info:
+        df.customize(blocks).build(target="verilog")
+    check(info, UnsupportedError, "stream 'rows' carries blocks (Stream[int32[4], 2]), which "
+          "RTL targets do not build yet", "rows.put", where=blocks)
