@@ -35,6 +35,7 @@ class BlockBuilder(CheckingBuilder):
         self.cse: dict = {}
         self.accesses: dict = {}        # Buffer -> [load/store nodes in program order]
         self.stream_ops: dict = {}      # Channel -> [get/put nodes in program order]
+        self.stream_order: list = []    # every get/put node in program order
         self.preds: list = []           # conditions of the enclosing if/else branches
         self.loc = loc
         # arrays in registers: a store may share a cycle with an earlier load of its word
@@ -112,14 +113,19 @@ class BlockBuilder(CheckingBuilder):
 
     def stream_op(self, kind: str, channel, operands: list, type_, loc) -> Node:
         """A ``get`` (its value is the stream's oldest) or ``put`` of ``channel``, under the
-        block's branch conditions; one per stream per cycle, in program order."""
+        block's branch conditions: never in an earlier cycle than the stream operation before
+        it (the order decides deadlocks: ``dataflow/streams.py``), and one per stream per
+        cycle."""
         pred = self.guard(loc)
         node = self.node(kind, type_, operands + ([pred] if pred is not None else []), loc,
                          cse=False, channel=channel, predicated=pred is not None)
+        if self.stream_order:
+            node.deps.append((self.stream_order[-1], 0))
         previous = self.stream_ops.setdefault(channel, [])
         if previous:
             node.deps.append((previous[-1], 1))
         previous.append(node)
+        self.stream_order.append(node)
         return node
 
     def e_BinOp(self, e):

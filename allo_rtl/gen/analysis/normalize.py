@@ -220,7 +220,9 @@ class Normalizer:
         elif isinstance(stmt, ir.StreamPut):
             new = ir.StreamPut(stmt.loc, stmt.channel, h(stmt.value))
         elif isinstance(stmt, ir.Parallel):
-            new = stmt   # its calls take arrays, streams and scalars (refused in regions.py)
+            for call in stmt.calls:   # arrays, streams and variables (regions.py)
+                self.check_call_aliasing(call)
+            new = stmt
         elif isinstance(stmt, ir.Return):
             return pre + self.ret(stmt)
         else:

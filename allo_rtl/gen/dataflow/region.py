@@ -16,8 +16,8 @@ its kernels share, and the controller state that starts the kernels and waits fo
   it (it may stall right after its read was served).
 * The region ends when every kernel is idle. A kernel that stops on a run-time check stops the
   others (``abort``) and the function, with that kernel's error.
-* When every running kernel has waited on a stream for ``STUCK_CYCLES`` cycles, nothing can
-  change any more: the region stops with a deadlock error (a run-time check,
+* When every running kernel has waited on a stream for ``STUCK_CYCLES`` cycles with no value
+  moving, nothing can change any more: the region stops with a deadlock error (a run-time check,
   ``checks.CheckSite`` of kind ``deadlock``) naming each kernel's blocked operation.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
     calls = stmt.calls
     kernels = [instances[c.func.name] for c in calls]
     flush = Signal(name=f"{tag}_flush")
-    _connect_streams(m, stmt, kernels, flush, tag)
+    fifos = _connect_streams(m, stmt, kernels, flush, tag)
     stalls = [Signal(name=f"{c.func.name}_stall") for c in calls]
     halted = [Signal(name=f"{c.func.name}_halted") for c in calls]   # stalled or blocked
     for kernel, stall, halt in zip(kernels, stalls, halted):
@@ -63,7 +63,8 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
         all_waiting = all_waiting & (~kernel.busy | kernel.blocked)
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
-    m.d.comb += [stuck.eq(running & all_waiting),
+    moving = _any(fifo.w_en | fifo.r_en for fifo in fifos)   # a blocked kernel may still
+    m.d.comb += [stuck.eq(running & all_waiting & ~moving),      # complete earlier operations
                  deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))]
     if region.deadlock is not None:
         ctx.errors.check(ctx.state == region.wait_state, deadlocked,
@@ -108,8 +109,9 @@ def emit_region(ctx, region, instances: dict, k, finish, tag: str):
     return enter
 
 
-def _connect_streams(m, stmt, kernels, flush, tag) -> None:
-    """A FIFO per stream of the region, between the kernel that puts and the one that gets."""
+def _connect_streams(m, stmt, kernels, flush, tag) -> list:
+    """A FIFO per stream of the region, between the kernel that puts and the one that gets;
+    returns them."""
     fifos = {}
     for channel in stmt.channels:
         kind = SyncFIFO if channel.depth <= REGISTER_FIFO_DEPTH else SyncFIFOBuffered
@@ -134,6 +136,7 @@ def _connect_streams(m, stmt, kernels, flush, tag) -> None:
             else:
                 m.d.comb += [port.payload.eq(fifo.r_data), port.valid.eq(fifo.r_rdy),
                              fifo.r_en.eq(port.ready)]
+    return list(fifos.values())
 
 
 def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:

@@ -4,15 +4,24 @@ A kernel of a dataflow region has an ``amaranth.lib.stream`` port per stream par
 ``stream_<name>``, ``In`` (it takes values: it drives ``ready``) for a stream it gets from,
 ``Out`` (it drives ``payload`` and ``valid``) for one it puts into. A ``get`` or ``put``
 scheduled in a cycle *needs* its stream in that cycle (its state, its pipeline stage, its
-branch condition); when a needed stream is not ready (a ``get`` from an empty FIFO, a ``put``
-into a full one) the kernel is *blocked*: the whole kernel, pipelines included, holds its
-state for the cycle (``component.py`` applies ``EnableInserter(~stall)``), and no stream
-transfers. It also stalls when its region's arbiter gives a shared memory to another kernel
-(``stall`` in). A kernel that is not stalled keeps the schedule and II it was planned with.
+branch condition).
+
+The interpreter runs a kernel's stream operations one after another, and which ones have
+happened when every kernel waits decides whether a design deadlocks. The hardware keeps that
+order: the scheduler never puts a stream operation in an earlier cycle than one before it in
+program order (``dfg.py``, ``modsched.py``), and the operations of one cycle complete in
+program order (older pipeline iterations first): one completes when it is ready and every
+operation before it has completed. When a needed operation cannot complete (a ``get`` from an
+empty FIFO, a ``put`` into a full one) the kernel is *blocked*: the whole kernel, pipelines
+included, holds its state for the cycle (``component.py`` applies ``EnableInserter(~stall)``)
+and tries the cycle again, skipping the operations that completed (``done`` flags and the
+values they got, held outside the enable). It also stalls when its region's arbiter gives a
+shared memory to another kernel (``stall`` in). A kernel that is not stalled keeps the
+schedule and II it was planned with.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Signal, unsigned
+from amaranth.hdl import Const, Mux, Signal, unsigned
 from amaranth.lib import stream
 from amaranth.lib.wiring import In, Out
 
@@ -59,55 +68,87 @@ def stream_members(roles: dict) -> dict:
     return members
 
 
+class _Operation:
+    def __init__(self, node, need, value, order, payload_shape):
+        self.node, self.need, self.value, self.order = node, need, value, order
+        self.channel = node.attrs["channel"]
+        tag = f"{self.channel.name}_{node.kind}{node.id}"
+        self.done = Signal(name=f"{tag}_done")        # completed in a cycle being retried
+        self.go = Signal(name=f"{tag}_go")            # completes in this cycle
+        self.saved = Signal(payload_shape, name=f"{tag}_taken") if value is None else None
+
+
 class StreamEnds:
     """The stream operations of one kernel, collected while its datapaths are emitted, and
     the handshakes and the stall they make (``emit``)."""
 
     def __init__(self, component):
         self.component = component
-        self.needs: dict = {}     # Channel -> [(get/put node, need, value or None)]
+        self.operations: list = []
 
     def _port(self, channel):
         return getattr(self.component, stream_port_name(channel))
 
-    def get(self, node, need):
-        """The value ``get`` node ``node`` takes when ``need`` is high (raw element bits)."""
-        channel = node.attrs["channel"]
-        self.needs.setdefault(channel, []).append((node, need, None))
-        return self._port(channel).payload
+    def get(self, node, need, stage: int):
+        """The value ``get`` node ``node`` takes when ``need`` is high (raw element bits);
+        ``stage``: its pipeline stage (0 outside pipelines)."""
+        port = self._port(node.attrs["channel"])
+        op = _Operation(node, need, None, (-stage, node.id), len(port.payload))
+        self.operations.append(op)
+        return Mux(op.done, op.saved, port.payload)
 
-    def put(self, node, need, value) -> None:
-        self.needs.setdefault(node.attrs["channel"], []).append((node, need, value))
+    def put(self, node, need, value, stage: int) -> None:
+        self.operations.append(_Operation(node, need, value, (-stage, node.id), None))
 
     def emit(self, m, stall_in, numbered: list, waiting):
-        """The handshakes; returns ``(blocked, stall)``: a needed stream is not ready; the
-        kernel holds its state this cycle (blocked, or ``stall_in``). ``waiting`` gets 1 + the
-        place in ``numbered`` of the operation the kernel is blocked on (0: none), for the
-        report of a deadlock."""
+        """The handshakes, in module ``m`` outside the kernel's enable; returns ``(blocked,
+        stall)``: an operation the kernel needs cannot complete; the kernel holds its state
+        this cycle (blocked, or ``stall_in``). ``waiting`` gets 1 + the place in ``numbered``
+        of the first operation that cannot complete (0: none), for the report of a
+        deadlock."""
         blocked = Signal(name="stream_blocked")
         stall = Signal(name="stall")
-        wanted, unready = {}, []
         index = {id(n): k for k, n in enumerate(numbered)}
-        for channel, uses in self.needs.items():
+        # only the operations of one state are needed at a time; among them, program order
+        ordered = sorted(self.operations, key=lambda op: op.order)
+        before_ok = Const(1)   # every earlier operation needed in this cycle has completed
+        stuck = []
+        for op in ordered:
+            port = self._port(op.channel)
+            ready = port.valid if op.value is None else port.ready
+            pending = op.need & ~op.done
+            m.d.comb += op.go.eq(pending & ready & before_ok)
+            stuck.append(pending & ~ready)
+            before_ok = before_ok & (~pending | op.go)
+        for op in reversed(ordered):
+            port = self._port(op.channel)
+            ready = port.valid if op.value is None else port.ready
+            with m.If(op.need & ~op.done & ~ready):
+                m.d.comb += waiting.eq(index[id(op.node)] + 1)
+        m.d.comb += [blocked.eq(_any(stuck)), stall.eq(blocked | stall_in)]
+        for op in ordered:
+            port = self._port(op.channel)
+            with m.If(stall):
+                with m.If(op.go):
+                    m.d.sync += op.done.eq(1)
+            with m.Else():
+                m.d.sync += op.done.eq(0)
+            if op.value is None:
+                with m.If(op.go):
+                    m.d.sync += op.saved.eq(port.payload)
+        by_channel: dict = {}
+        for op in ordered:
+            by_channel.setdefault(op.channel, []).append(op)
+        for channel, ops in by_channel.items():
             port = self._port(channel)
-            ready = port.valid if uses[0][2] is None else port.ready
-            wanted[channel] = Signal(name=f"{channel.name}_needed")
-            m.d.comb += wanted[channel].eq(_any(need for _, need, _ in uses))
-            unready.append(wanted[channel] & ~ready)
-            for node, need, _ in reversed(uses):
-                with m.If(need & ~ready):
-                    m.d.comb += waiting.eq(index[id(node)] + 1)
-        m.d.comb += [blocked.eq(_any(unready)), stall.eq(blocked | stall_in)]
-        for channel, uses in self.needs.items():
-            port = self._port(channel)
-            go = wanted[channel] & ~stall
-            if uses[0][2] is None:
+            go = _any(op.go for op in ops)
+            if ops[0].value is None:
                 m.d.comb += port.ready.eq(go)
                 continue
             m.d.comb += port.valid.eq(go)
-            for _, need, value in uses:   # at most one put of a stream needs it in a cycle
-                with m.If(need):
-                    m.d.comb += port.payload.eq(value)
+            for op in ops:   # one operation of a stream completes in a cycle
+                with m.If(op.go):
+                    m.d.comb += port.payload.eq(op.value)
         return blocked, stall
 
 

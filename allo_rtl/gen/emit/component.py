@@ -253,9 +253,13 @@ class KernelComponent(wiring.Component):
         for k, var in design.hw.result_vars.items():
             m.d.comb += getattr(self, f"out_{k}").eq(ctx.regs[var])
         if not design.concurrent:
-            assert not ctx.streams.needs, "stream operations outside a dataflow region's kernel"
+            assert not ctx.streams.operations, "stream operations outside a region's kernel"
             return m
-        blocked, stall = ctx.streams.emit(m, self.stall, design.stream_ops, self.waiting)
-        m.d.comb += self.blocked.eq(blocked)
-        # held as a whole while stalled; back to idle when its region aborts it
-        return ResetInserter({"sync": self.abort})(EnableInserter({"sync": ~stall})(m))
+        # held as a whole while stalled (stream completions are remembered outside the
+        # enable); back to idle when its region aborts it
+        kernel = Module()
+        stall = Signal(name="kernel_stall")
+        kernel.submodules.core = EnableInserter({"sync": ~stall})(m)
+        blocked, stalled = ctx.streams.emit(kernel, self.stall, design.stream_ops, self.waiting)
+        kernel.d.comb += [self.blocked.eq(blocked), stall.eq(stalled)]
+        return ResetInserter({"sync": self.abort})(kernel)

@@ -179,11 +179,12 @@ class BlockDatapath:
         return need
 
     def n_get(self, n):
-        return self.signal(n, self.ctx.streams.get(n, self.stream_need(n)))
+        stage = self.stage(n.cycle) or 0
+        return self.signal(n, self.ctx.streams.get(n, self.stream_need(n), stage))
 
     def n_put(self, n):
         value = self.value(n.operands[0], n.cycle)
-        self.ctx.streams.put(n, self.stream_need(n), value)
+        self.ctx.streams.put(n, self.stream_need(n), value, self.stage(n.cycle) or 0)
         return None
 
     def n_write(self, n):

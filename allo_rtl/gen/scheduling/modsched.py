@@ -201,12 +201,13 @@ def carried_constraints(nodes: list, read_latency, iterations: Iterations, users
         if w.kind == "write" and w.attrs["var"] in var_nodes:
             for reader in users.get(id(var_nodes[w.attrs["var"]]), []):
                 out.append((w, reader, 1, 1, f"variable {w.attrs['var'].name} ({_where(w)})"))
+    # the next iteration's stream operations come no earlier than this one's (in one cycle,
+    # the older iteration's first: dataflow/streams.py); one stream's take ports (the table)
     stream_ops = [n for n in nodes if n.kind in STREAM_KINDS]
-    for k, later in enumerate(stream_ops):   # the next iteration's operations come after
+    for k, later in enumerate(stream_ops):
         for earlier in stream_ops[:k]:
-            if earlier.attrs["channel"] is later.attrs["channel"]:
-                out.append((later, earlier, 1, 1, f"stream {later.attrs['channel'].name} "
-                            f"({_where(earlier)} and {_where(later)}), in order"))
+            out.append((later, earlier, 0, 1, f"the order of stream operations "
+                        f"({_where(earlier)}, then {_where(later)})"))
     accesses = [n for n in nodes if n.kind in ("load", "store")]
     for s in accesses:
         if s.kind != "store":
