@@ -7,7 +7,7 @@ import pytest
 import allo_rtl as allo
 import allo_rtl.dataflow as df
 from allo_rtl.errors import AlloDeadlockError, AlloIndexError, SimulationError, UnsupportedError
-from allo_rtl.types import Stream, int8, int16, int32
+from allo_rtl.types import Stream, int1, int8, int16, int32
 
 from .helpers_diagnostics import check
 from .helpers_rtl import assert_rtl_equals_interp, copy_args
@@ -228,3 +228,82 @@ def test_streams_of_blocks_are_refused_on_rtl_for_now():
         df.customize(blocks).build(target="verilog")
     check(info, UnsupportedError, "stream 'rows' carries blocks (Stream[int32[4], 2]), which "
           "RTL targets do not build yet", "rows.put", where=blocks)
+
+
+# -- regressions found by the dataflow fuzzer (shrunk) ---------------------------------------------
+
+@df.region()
+def fork_join():
+    # the interpreter puts into s2 twice before s1: with depth 1 that deadlocks, and the
+    # hardware must not get past it by putting into s1 first
+    s1: Stream[int1, 1]
+    s2: Stream[int1, 1]
+
+    @df.kernel(mapping=[1], args=[])
+    def fork():
+        for i in range(1):
+            s2.put(1)
+            s2.put(0)
+            s1.put(0)
+            s1.put(0)
+
+    @df.kernel(mapping=[1], args=[])
+    def join():
+        for i in range(1):
+            a: int1 = s1.get()
+            b: int1 = s1.get()
+            c: int1 = s2.get()
+            d: int1 = s2.get()
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_stream_operations_keep_program_order_so_deadlocks_match(simulator):
+    s = df.customize(fork_join)
+    with pytest.raises(AlloDeadlockError) as golden:
+        s.build()()
+    with pytest.raises(AlloDeadlockError) as hardware:
+        s.build(target="rtl", simulator=simulator)()
+    assert str(hardware.value) == str(golden.value)
+
+
+@df.region()
+def ping_pong(A: int32[4], B: int32[4]):
+    # ping puts and then gets in one cycle; pong needs the put to answer: the put must
+    # complete while the get waits, as in the interpreter
+    there: Stream[int32, 1]
+    back: Stream[int32, 1]
+
+    @df.kernel(mapping=[1], args=[A])
+    def ping(a: int32[4]):
+        for i in range(4):
+            there.put(a[i])
+            a[i] = back.get()
+
+    @df.kernel(mapping=[1], args=[B])
+    def pong(b: int32[4]):
+        for i in range(4):
+            v: int32 = there.get()
+            b[i] = v
+            back.put(v * 2)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_put_completes_while_a_later_get_of_its_cycle_waits(simulator):
+    s = df.customize(ping_pong)
+    s.pipeline("ping_0:i")
+    args = [np.array([3, -4, 5, 7], dtype=np.int32), np.zeros(4, dtype=np.int32)]
+    assert_rtl_equals_interp(s, args, simulator)
+
+
+@df.region()
+def aliased(A: int32[4], B: int32[4]):
+    @df.kernel(mapping=[1], args=[A, A, B])  # <- here
+    def add(x: int32[4], y: int32[4], z: int32[4]):
+        for i in range(4):
+            z[i] = x[i] + y[3 - i]
+
+
+def test_an_array_passed_twice_to_a_regions_kernel_is_refused():
+    with pytest.raises(UnsupportedError) as info:
+        df.customize(aliased).build(target="verilog")
+    assert "array 'A' is passed twice to kernel 'add_0'" in info.value.message
