@@ -307,3 +307,28 @@ def test_an_array_passed_twice_to_a_regions_kernel_is_refused():
     with pytest.raises(UnsupportedError) as info:
         df.customize(aliased).build(target="verilog")
     assert "array 'A' is passed twice to kernel 'add_0'" in info.value.message
+
+
+@df.region()
+def counted(A: int32[3], B: int32[3]):
+    # a loop bound taken from a stream is taken once (the bounds block compared a second get)
+    counts: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def send(a: int32[3]):
+        for i in range(3):
+            counts.put(a[i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def total(b: int32[3]):
+        for i in range(3):
+            acc: int32 = 0
+            for k in range(counts.get()):
+                acc += k
+            b[i] = acc
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_loop_bound_from_a_stream_takes_one_value(simulator):
+    args = [np.array([4, 0, 6], dtype=np.int32), np.zeros(3, dtype=np.int32)]
+    assert_rtl_equals_interp(df.customize(counted), args, simulator)

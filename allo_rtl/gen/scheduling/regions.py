@@ -314,8 +314,10 @@ class Planner:
         builder = self.builder(stmt.loc)
         builder.statements([ir.Assign(stmt.loc, stmt.var, stmt.lo),
                             ir.Assign(stmt.loc, bound, stmt.hi)])
+        # the values just assigned: a bound is evaluated once (it may take from a stream)
         builder.branch(ir.Compare(BOOL, stmt.loc, "lt" if stmt.step > 0 else "gt",
-                                  stmt.lo, stmt.hi))
+                                  ir.VarRef(stmt.var.type, stmt.loc, stmt.var),
+                                  ir.VarRef(bound.type, stmt.loc, bound)))
         return self.block(builder, stmt.loc, f"loop {stmt.name} bounds"), bound
 
     def pipeline(self, loops: list) -> Pipeline:
