@@ -332,3 +332,51 @@ def counted(A: int32[3], B: int32[3]):
 def test_a_loop_bound_from_a_stream_takes_one_value(simulator):
     args = [np.array([4, 0, 6], dtype=np.int32), np.zeros(3, dtype=np.int32)]
     assert_rtl_equals_interp(df.customize(counted), args, simulator)
+
+
+HT = 8
+
+
+@df.region()
+def stage_pair[Pn](X: int32[HT], Y: int32[HT]):
+    link: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[X])
+    def front(x: int32[HT]):
+        for n in range(HT):
+            link.put(x[n] + Pn)
+
+    @df.kernel(mapping=[1], args=[Y])
+    def back(y: int32[HT]):
+        for n in range(HT):
+            y[n] = link.get() * Pn
+
+
+@df.region()
+def nested(A: int32[HT], B: int32[HT], C: int32[HT]):
+    # two kernels, each running a region of its own: four kernels at once, two FIFOs, and the
+    # array A shared by both levels of arbitration
+    @df.kernel(mapping=[2], args=[A, B, C])
+    def wrapper(a: int32[HT], b: int32[HT], c: int32[HT]):
+        w = df.get_pid()
+        with allo.meta_if(w == 0):
+            stage_pair[2](a, b)
+        with allo.meta_else():
+            stage_pair[3](a, c)
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_hierarchical_region(simulator):
+    A = np.arange(HT, dtype=np.int32) * 7 - 20
+    args = [A, np.zeros(HT, dtype=np.int32), np.zeros(HT, dtype=np.int32)]
+    assert_rtl_equals_interp(df.customize(nested), args, simulator)
+    assert np.array_equal(args[1], np.zeros(HT)), "assert_rtl_equals_interp works on copies"
+
+
+def test_the_report_lists_each_stream_with_its_fifo_and_ends():
+    report = df.customize(narrow_chain).report()
+    rows = {(r.name, r.width, r.depth, r.fifo, r.producer, r.consumer) for r in report.streams}
+    assert rows == {("first", 8, 1, "registers", "source_0", "middle_0"),
+                    ("second", 16, 3, "registers", "middle_0", "sink_0")}
+    assert "narrow_chain:second (line" in str(report)
+    assert report.predicted_cycles is None

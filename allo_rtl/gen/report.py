@@ -4,7 +4,8 @@ Per loop: trip count, cycles per iteration and in all; for a pipelined loop the 
 achieved initiation interval (II), what limits it (a memory port of an array bank, a divider, or
 a recurrence with its source line) and the pipeline depth; loops flattened into a pipeline
 around it say so. Per function: controller states, static latency, units, memory banks and
-register arrays; for the design: the predicted cycle count (equal to the simulated one whenever
+register arrays; per stream of a dataflow region its element width, depth, FIFO kind and ends;
+for the design: the predicted cycle count (equal to the simulated one whenever
 it is known), the run-time checks kept (gen/checks.py) and, on request, ECP5 resources after
 synthesis.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
+from .dataflow.region import REGISTER_FIFO_DEPTH
 from .scheduling.regions import Loop, Pipeline, Seq, latency
 
 
@@ -51,6 +53,18 @@ class FunctionReport:
 
 
 @dataclass
+class StreamReport:
+    function: str                  # the function holding the region
+    name: str
+    line: int
+    width: int                     # bits per value
+    depth: int
+    fifo: str                      # "registers" or "block RAM"
+    producer: str                  # the kernel instances at its ends
+    consumer: str
+
+
+@dataclass
 class Report:
     top: str
     clock_mhz: float
@@ -58,6 +72,7 @@ class Report:
     predicted_cycles: int | None
     functions: list = field(default_factory=list)
     loops: list = field(default_factory=list)
+    streams: list = field(default_factory=list)
     resources: object = None       # boards.synth.SynthResult when asked for
     checks: list = field(default_factory=list)   # gen.checks.CheckSite kept, by error code
     checks_enabled: bool = True    # False: built with checks=False
@@ -103,6 +118,12 @@ class Report:
                          f"{f.multipliers} multipliers, {f.dividers} dividers")
             lines.append(f"    memory banks (banks x words x bits): {arrays(f.memories)}; "
                          f"interfaces: {arrays(f.interfaces)}; register arrays: {regs}")
+        if self.streams:
+            lines.append("  streams (FIFOs of dataflow regions; a region's latency varies with "
+                         "its stalls)")
+        for st in self.streams:
+            lines.append(f"    {st.function}:{st.name} (line {st.line}): {st.width} bits, depth "
+                         f"{st.depth} in {st.fifo}, {st.producer} -> {st.consumer}")
         if not self.checks_enabled:
             lines.append("  run-time checks: off (checks=False): an out-of-bounds index, a "
                          "division by zero or a bad shift gives undefined results")
@@ -177,11 +198,26 @@ def make_report(design) -> Report:
             else:
                 row = (buf.name, layout.n_banks, layout.bank_depth, buf.elem.bits)
                 (memories if kind == "memory" else interfaces).append(row)
+        for region in plan.regions:
+            report.streams.extend(_stream_rows(name, region.stmt, design.designs))
         report.functions.append(FunctionReport(
             name, len(plan.state_names), design.latency(name, []),
             sum(n.kind == "mul" for n in nodes), sum(n.kind == "div" for n in nodes),
             memories, interfaces, registers))
     return report
+
+
+def _stream_rows(function: str, stmt: ir.Parallel, designs: dict) -> list:
+    ends: dict = {}
+    for call in stmt.calls:
+        roles = designs[call.func.name].stream_roles
+        for p, a in zip(call.func.params, call.args):
+            if isinstance(a, ir.ChannelRef) and p in roles:
+                ends.setdefault(id(a.channel), {})[roles[p]] = call.func.name
+    return [StreamReport(function, ch.name, ch.loc.line, ch.elem.bits, ch.depth,
+                         "registers" if ch.depth <= REGISTER_FIFO_DEPTH else "block RAM",
+                         ends.get(id(ch), {}).get("put", "-"), ends.get(id(ch), {}).get("get", "-"))
+            for ch in stmt.channels]
 
 
 def _buffers_of(stmt):
