@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
+from allo_rtl.gen.analysis.normalize import normalize
+from allo_rtl.ir import nodes as ir
 from allo_rtl.types import Fixed, int8, int16, int32, uint8
 
 N = 12
@@ -180,3 +182,28 @@ def test_local_arrays_are_memories_and_narrow_types_wrap():
     assert mod.cycles == s.report().predicted_cycles
     fn = s.report().functions[0]
     assert ("T", 1, 16, 8) in fn.memories
+
+
+def overwritten(A: int32[4, 3]) -> int32[4]:
+    T: int32[4, 3]              # written whole before any read: needs no fill
+    for j in range(3):
+        for i in range(4):
+            T[i, j] = A[i, j] * 2
+    U: int32[4] = 7             # read before written: filled
+    R: int32[4] = 0
+    for i in range(4):
+        R[i] = U[i] + T[i, 0] + T[i, 2]
+        U[i] = 1
+    return R
+
+
+def test_a_local_array_written_whole_before_any_read_is_not_filled():
+    s = allo.customize(overwritten)
+    A = np.arange(12, dtype=np.int32).reshape(4, 3)
+    want = s.build()(A)
+    mod = s.build(target="rtl")
+    assert np.array_equal(mod(A), want)
+    assert mod.cycles == mod.predicted_cycles
+    hw = normalize(s.top)
+    loops = {x.name for x in ir.walk_stmts(hw.body) if isinstance(x, ir.For)}
+    assert "T_fill0" not in loops and {"U_fill0", "R_fill0"} <= loops, loops

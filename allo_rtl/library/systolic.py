@@ -72,7 +72,9 @@ def systolic[TyA, TyB, TyC, M: int32, K: int32, N: int32, Mt: int32, Nt: int32](
 
 @register_schedule(systolic)
 def schedule_systolic(s):
-    """Pipeline the loads and stores of each tile and the reduction loop of every PE."""
+    """Pipeline the loads and stores of each tile, the loaders and the reduction loop of every
+    PE, and give each loader a bank of its own (``local_A`` by rows, ``local_B`` by columns),
+    so that every PE takes a value from each of its two streams per cycle."""
     if not s.top.name.startswith("systolic"):
         from ..errors import ScheduleError, caller_loc
         raise ScheduleError(f"schedule_systolic applies to a schedule of systolic, not of "
@@ -81,10 +83,14 @@ def schedule_systolic(s):
     top = s.top.name
     for loop in ("ak", "bj", "cj", "sj"):
         s.pipeline(f"{top}:{loop}")
+    s.partition(s.local_A, dim=1)
+    s.partition(s.local_B, dim=2)
     for name, fn in s.functions.items():
-        if fn.py_func is None and any(h.name == "k" for band in s.get_loops(name)
-                                      for h in _loops(s, name, band)):
-            s.pipeline(f"{name}:k")
+        if fn.py_func is not None:
+            continue
+        for loop in {h.name for band in s.get_loops(name) for h in _loops(s, name, band)}:
+            if loop in ("k", "ka", "kb"):
+                s.pipeline(f"{name}:{loop}")
     return s
 
 

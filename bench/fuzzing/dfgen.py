@@ -33,11 +33,14 @@ from .prog import Bin, Cmp, Lit, Ref, Sym
 
 class DataflowGen(DataflowGroups):
     # -- arrays of the region ------------------------------------------------------------------
-    def df_input(self):
-        """A read-only array parameter of the region (sometimes one already read elsewhere)."""
+    def df_input(self, taken=()):
+        """A read-only array parameter of the region (sometimes one already read elsewhere:
+        kernels then share it; rarely one in ``taken``, which one kernel gets twice and RTL
+        targets refuse)."""
         r = self.r
-        if self.df_inputs and r.random() < 0.35:
-            return r.choice(self.df_inputs)
+        reusable = [a for a in self.df_inputs if r.random() < 0.05 or a not in taken]
+        if reusable and r.random() < 0.35:
+            return r.choice(reusable)
         ty, shape = r.choice(self.pool)
         a = Sym(self.name("A"), ty, shape, kind="param")
         self.df_params.append(a)
@@ -66,6 +69,12 @@ class DataflowGen(DataflowGroups):
 
     def depth(self):
         return self.r.choice([1, 1, 2, 2, 3, 4])
+
+    def df_input_list(self, n: int) -> list:
+        out = []
+        for _ in range(n):
+            out.append(self.df_input(out))
+        return out
 
     # -- kernels -------------------------------------------------------------------------------
     def df_kernel(self, prefix, mapping, inputs, owned, group, role):

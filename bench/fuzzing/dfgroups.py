@@ -35,7 +35,7 @@ class DataflowGroups:
         per = q0 * (meta_u or 1)
         t0 = r.randint(1, max(1, MAX_ITEMS // per // 2))
         items = t0 * per
-        k, c, _ = self.df_kernel("src", [1], [self.df_input() for _ in range(r.choice([1, 1, 2]))],
+        k, c, _ = self.df_kernel("src", [1], self.df_input_list(r.choice([1, 1, 2])),
                                  [], "chain", "source")
         body = self.df_prelude(c)
         loop, inner, inner_body = self.df_loop(c, t0)
@@ -142,7 +142,7 @@ class DataflowGroups:
         fa = P.Stream(self.name("fa"), self.stream_type(), self.depth(), (rows, cols))
         streams.append(fa)
         width = r.randint(1, 6)
-        inputs = [self.df_input() for _ in range(r.choice([1, 1, 2]))]
+        inputs = self.df_input_list(r.choice([1, 1, 2]))
         k, c, owned = self.df_kernel("pe", [rows, cols], inputs, [self.df_output((rows, width))],
                                      "rows", "pe")
         out = owned[0]
@@ -257,7 +257,7 @@ class DataflowGroups:
         pipe = P.Stream(self.name("pipe"), self.stream_type(), self.depth(), stages + 1)
         streams.append(pipe)
         src_in = self.df_input()
-        inputs = [src_in] + ([self.df_input()] if r.random() < 0.3 else [])
+        inputs = [src_in] + ([self.df_input([src_in])] if r.random() < 0.3 else [])
         k, c, owned = self.df_kernel("chain", [stages + 2 + idle], inputs, [self.df_output()],
                                      "meta", "roles")
         params = k.fn.params
@@ -345,7 +345,7 @@ class DataflowGroups:
         width = r.randint(1, 5)
         two_d = r.random() < 0.4
         out_shape = (parts, width) if two_d else (parts * width,)
-        inputs = [self.df_input() for _ in range(r.choice([1, 1, 2]))]
+        inputs = self.df_input_list(r.choice([1, 1, 2]))
         out_ty_shape = out_shape
         k, c, owned = self.df_kernel("part", [parts], inputs, [self.df_output(out_ty_shape)],
                                      "grid", "part")
@@ -384,7 +384,7 @@ class DataflowGroups:
         """``mapping=[P0, P1]``: instance (i, j) reduces over k into out[i, j]."""
         r = self.r
         p0, p1, kk = r.randint(1, 3), r.randint(2, 3), r.randint(1, 4)
-        inputs = [self.df_input() for _ in range(r.choice([1, 1, 2]))]
+        inputs = self.df_input_list(r.choice([1, 1, 2]))
         k, c, owned = self.df_kernel("tile", [p0, p1], inputs, [self.df_output((p0, p1))],
                                      "grid", "tile")
         out = owned[0]

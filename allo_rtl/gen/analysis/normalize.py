@@ -180,11 +180,10 @@ class Normalizer:
     def body(self, stmts: list) -> list:
         out = []
         for k, stmt in enumerate(stmts):
-            following = stmts[k + 1] if k + 1 < len(stmts) else None
-            out.extend(self.stmt(stmt, following))
+            out.extend(self.stmt(stmt, stmts[k + 1:]))
         return out
 
-    def stmt(self, stmt: ir.Stmt, following) -> list:
+    def stmt(self, stmt: ir.Stmt, rest: list) -> list:
         pre: list = []
         h = lambda e: self.hoist(e, pre)  # noqa: E731
         if isinstance(stmt, ir.Assign):
@@ -201,7 +200,7 @@ class Normalizer:
                 target = ir.Load(target.type, target.loc, target.buffer, indices)
             new = ir.BitStore(stmt.loc, target, lo, stmt.width, value)
         elif isinstance(stmt, ir.Decl):
-            return self.decl(stmt, following)
+            return self.decl(stmt, rest)
         elif isinstance(stmt, ir.For):
             new = ir.For(stmt.loc, stmt.var, h(stmt.lo), h(stmt.hi), stmt.step,
                          self.body(stmt.body), stmt.name, stmt.band, stmt.kind, stmt.attrs)
@@ -242,11 +241,11 @@ class Normalizer:
                     "pass a copy of the array as the second argument")
             seen[id(buf)] = buf
 
-    def decl(self, stmt: ir.Decl, following) -> list:
+    def decl(self, stmt: ir.Decl, rest: list) -> list:
         buf = stmt.buffer
-        if stmt.init is None and isinstance(following, ir.CallStmt) and \
-                any(t is buf for t in following.targets):
-            return []  # the call's result overwrites all of it
+        if (stmt.init is None or isinstance(stmt.init, (int, float))) and \
+                _written_before_read(buf, rest):
+            return []  # no element is read before the code after it writes it: no fill
         loc = stmt.loc
         if stmt.init is not None and not isinstance(stmt.init, (int, float)):
             words = [int(v) for v in stmt.init.flat]
@@ -316,6 +315,63 @@ class Normalizer:
                 self.out.result_vars[k] = var
                 out.append(ir.Assign(value.loc, var, self.hoist(value, out)))
         return out
+
+
+def _touches(stmt: ir.Stmt, buf: ir.Buffer) -> bool:
+    for inner in ir.walk_stmts([stmt]):
+        if isinstance(inner, (ir.Store,)) and inner.buffer is buf:
+            return True
+        if isinstance(inner, ir.CallStmt) and any(t is buf for t in inner.targets):
+            return True
+        for e in inner.exprs():
+            if e is not None and any(isinstance(x, (ir.Load, ir.BufferRef)) and x.buffer is buf
+                                     for x in ir.walk_expr(e)):
+                return True
+    return False
+
+
+def _written_before_read(buf: ir.Buffer, stmts: list) -> bool:
+    """Whether the first of ``stmts`` that touches ``buf`` writes all of it before anything
+    reads it: a call returning it, or a loop nest over its whole shape storing ``buf[v0, v1,
+    ...]`` (its counters, in any order) a value that does not read it, possibly inside loops
+    with constant bounds that run at least once. (Also when nothing touches it.)"""
+    for stmt in stmts:
+        if not _touches(stmt, buf):
+            continue
+        if isinstance(stmt, ir.CallStmt):
+            return any(t is buf for t in stmt.targets) and not any(
+                isinstance(x, (ir.Load, ir.BufferRef)) and x.buffer is buf
+                for a in stmt.args for x in ir.walk_expr(a))
+        if not isinstance(stmt, ir.For):
+            return False
+        if _covering_nest(stmt, buf):
+            return True
+        runs = isinstance(stmt.lo, ir.Const) and isinstance(stmt.hi, ir.Const) and \
+            len(range(int(stmt.lo.value), int(stmt.hi.value), stmt.step)) > 0
+        return runs and _written_before_read(buf, stmt.body)
+    return True
+
+
+def _covering_nest(loop: ir.For, buf: ir.Buffer) -> bool:
+    """``for v.. in range(extent): buf[v0, v1, ...] = value`` over every element of ``buf``."""
+    loops = [loop]
+    while len(loops[-1].body) == 1 and isinstance(loops[-1].body[0], ir.For):
+        loops.append(loops[-1].body[0])
+    if len(loops[-1].body) != 1 or len(loops) != len(buf.shape):
+        return False
+    store = loops[-1].body[0]
+    if not isinstance(store, ir.Store) or store.buffer is not buf or _touches(
+            ir.Assign(store.loc, None, store.value), buf):
+        return False
+    extents = {}
+    for l in loops:
+        if not (isinstance(l.lo, ir.Const) and l.lo.value == 0 and l.step == 1 and
+                isinstance(l.hi, ir.Const)):
+            return False
+        extents[l.var] = int(l.hi.value)
+    indexed = [i.var if isinstance(i, ir.VarRef) else None for i in store.indices]
+    return sorted(map(id, indexed)) == sorted(map(id, extents)) and \
+        all(extents[v] == n for v, n in zip(indexed, buf.shape))
 
 
 def _updated_in_a_pipeline(body: list, buf: ir.Buffer) -> bool:
