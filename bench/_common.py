@@ -8,7 +8,7 @@ import numpy as np
 # ../shared/kernels beside the checkout
 KERNELS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "kernels"
 # what the hardware does not build yet
-RTL_SKIPPED_FEATURES = frozenset({"float", "stream", "dataflow", "systolic"})
+RTL_SKIPPED_FEATURES = frozenset({"float"})
 
 
 def kernels(folder, skipped_features, names=()):
