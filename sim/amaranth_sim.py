@@ -44,6 +44,7 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     outputs = [getattr(component, p.port) for p in info.scalar_results]
     outputs += [getattr(component, port) for port, _ in info.status_outputs()]
     probe_signals = _find_probe_signals(sim, info.probes)
+    fifo_signals = _find_probe_signals(sim, info.fifo_probes)
     outcome = {}
 
     async def bench(ctx):
@@ -65,6 +66,8 @@ def run_amaranth(component, job: SimJob) -> SimResult:
         for _words, _depth, mem in model:
             sampled += [mem.addr, mem.ren, mem.wen, mem.wdata]
         # Processes may not ctx.get(), so the state registers are sampled every edge too.
+        fifos_at = len(sampled)
+        sampled += [s for s in fifo_signals if s is not None]
         probes_at = len(sampled)
         sampled += [s for s in probe_signals if s is not None]
         n_out = len(outputs)
@@ -84,6 +87,8 @@ def run_amaranth(component, job: SimJob) -> SimResult:
                     words[addr] = wdata
             if done and edge <= job.cycle_limit + 1:
                 outcome["outputs"] = list(rest[:n_out])
+                values = iter(rest[fifos_at - 2:probes_at - 2])
+                outcome["fifos"] = [None if s is None else next(values) for s in fifo_signals]
                 break
             cycles += busy
             # A run of cycle_limit busy cycles has its done sampled by edge cycle_limit + 1.
@@ -105,4 +110,5 @@ def run_amaranth(component, job: SimJob) -> SimResult:
 
     if "outputs" not in outcome:
         raise timeout_error(info, job.cycle_limit, outcome["probes"], job.loc)
-    return job.result(outcome["outputs"], memories, outcome["cycles"], simulator="amaranth")
+    return job.result(outcome["outputs"], memories, outcome["cycles"], simulator="amaranth",
+                      fifo_occupancy=outcome["fifos"])

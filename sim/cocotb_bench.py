@@ -39,10 +39,11 @@ def _probe_handle(top, instance, path, signal):
     return handle
 
 
-def _read_probes(top, job) -> list:
-    """Each probe's state register value, None where the register is not found."""
+def _read_probes(top, job, which="probes") -> list:
+    """Each probe's register value (state registers, or FIFO occupancy with ``which`` =
+    "fifo_probes"), None where the register is not found."""
     values = []
-    for probe in job["probes"]:
+    for probe in job[which]:
         try:
             handle = _probe_handle(top, job["instance"], probe["path"], probe["signal"])
             values.append(_bits(handle))
@@ -79,6 +80,7 @@ async def run_kernel(dut):
         result["finished"] = True
         result["cycles"] = _bits(dut.cycles)
         result["outputs"] = [_bits(dut[port]) for port in job["scalar_outputs"]]
+        result["fifos"] = _read_probes(dut, job, "fifo_probes")
     except SimTimeoutError:
         result["finished"] = False
         result["probes"] = _read_probes(dut, job)

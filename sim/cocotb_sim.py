@@ -46,6 +46,7 @@ def _job_file(job: SimJob, run_dir: Path) -> Path:
         "scalar_outputs": [p.port for p in info.scalar_results] +
                           [port for port, _ in info.status_outputs()],
         "probes": [{"path": list(p.path), "signal": p.signal} for p in info.probes],
+        "fifo_probes": [{"path": list(p.path), "signal": p.signal} for p in info.fifo_probes],
         "result_file": str(run_dir / "result.json"),
     }
     path = run_dir / "job.json"
@@ -97,4 +98,4 @@ def run_cocotb(verilog: str, job: SimJob, simulator: str) -> SimResult:
     memories = {a.port: read_hex(dumps[a.port], a.depth) for a in info.arrays}
     shutil.rmtree(run_dir, ignore_errors=True)
     return job.result(outcome["outputs"], memories, outcome["cycles"], built=built,
-                      simulator=simulator)
+                      simulator=simulator, fifo_occupancy=outcome["fifos"])

@@ -26,6 +26,8 @@ class SimResult:
     simulator: str = ""
     error_code: int = 0               # the error status at done (DesignInfo.status_outputs)
     error_data: int = 0
+    # the highest occupancy of each FIFO (DesignInfo.fifo_probes; None: register not found)
+    fifo_occupancy: list = field(default_factory=list)
 
 
 @dataclass

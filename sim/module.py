@@ -13,7 +13,9 @@ class RtlModule:
     Same calling convention as the interpreter: array arguments the kernel writes are updated in
     place, results are returned. ``cycles`` is the cycle count of the last call (``start`` to
     ``done``), ``predicted_cycles`` the static latency (None when data decide it), ``waves`` the
-    waveform file of the last call when built with ``waves=True``."""
+    waveform file of the last call when built with ``waves=True``, ``fifo_occupancy`` the
+    highest number of values each stream of a dataflow region held in the last call
+    (``"<function>:<stream>"`` -> count), to size their depths."""
 
     def __init__(self, design, simulator: str = "verilator", waves: bool = False,
                  cycle_limit: int | None = None, progress=None):
@@ -28,6 +30,7 @@ class RtlModule:
         self.cycle_limit, self.progress = cycle_limit, progress
         self.cycles: int | None = None
         self.waves: str | None = None
+        self.fifo_occupancy: dict = {}
         self.predicted_cycles = design.predicted_cycles
         self._verilog = None
 
@@ -61,6 +64,7 @@ class RtlModule:
                           verilog=None if self.simulator == "amaranth" else self.verilog,
                           loc=self.top.loc, progress=self.progress)
         self.cycles, self.waves = result.cycles, result.waves
+        self.fifo_occupancy = {p.key: v for p, v in zip(info.fifo_probes, result.fifo_occupancy)}
         if result.error_code:   # a run-time check failed: the interpreter's error, no write-back
             site = info.checks[result.error_code - 1]
             raise site.error(site.decode(result.error_data))

@@ -380,3 +380,41 @@ def test_the_report_lists_each_stream_with_its_fifo_and_ends():
                     ("second", 16, 3, "registers", "middle_0", "sink_0")}
     assert "narrow_chain:second (line" in str(report)
     assert report.predicted_cycles is None
+
+
+@df.region()
+def backlog(A: int32[8], B: int32[8]):
+    # a fast producer and a consumer dividing each value: the FIFO fills to its depth
+    pipe: Stream[int32, 3]
+
+    @df.kernel(mapping=[1], args=[A])
+    def fast(a: int32[8]):
+        for i in range(8):
+            pipe.put(a[i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def slow(b: int32[8]):
+        for i in range(8):
+            b[i] = pipe.get() // 7
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_the_harness_reports_each_fifos_highest_occupancy(simulator):
+    s = df.customize(backlog)
+    s.pipeline("fast_0:i")
+    args = [np.arange(8, dtype=np.int32) * 100, np.zeros(8, dtype=np.int32)]
+    assert_rtl_equals_interp(s, args, simulator)
+    mod = s.build(target="rtl", simulator=simulator)
+    mod(*copy_args(args))
+    assert mod.fifo_occupancy == {"backlog:pipe": 3}
+    quick = df.customize(uneven_rates)   # a slow producer: never more than one value waits
+    mod = quick.build(target="rtl", simulator=simulator)
+    mod(np.arange(8, dtype=np.int32), np.zeros(8, dtype=np.int32))
+    assert mod.fifo_occupancy == {"uneven_rates:pipe": 1}
+
+
+def test_the_occupancy_of_fifos_inside_kernels_is_found():
+    mod = df.customize(nested).build(target="rtl", simulator="amaranth")
+    mod(np.arange(HT, dtype=np.int32), np.zeros(HT, dtype=np.int32), np.zeros(HT, dtype=np.int32))
+    assert set(mod.fifo_occupancy) == {"stage_pair_2:link", "stage_pair_3:link"}
+    assert all(v in (1, 2) for v in mod.fifo_occupancy.values()), mod.fifo_occupancy

@@ -178,6 +178,23 @@ class StateProbe:
     function: str
 
 
+@dataclass(frozen=True)
+class FifoProbe:
+    """Where the register holding a FIFO's highest occupancy in a run is (``path`` and
+    ``signal`` as in ``StateProbe``), and which stream it is: ``stream`` of the region in
+    ``function``, ``depth`` values deep."""
+
+    path: tuple
+    signal: str
+    stream: str
+    function: str
+    depth: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.function}:{self.stream}"
+
+
 @dataclass
 class DesignInfo:
     """The interface of a generated top-level Component and what the harness needs to run it."""
@@ -187,6 +204,7 @@ class DesignInfo:
     scalar_results: list = field(default_factory=list)  # ScalarPort, in result order
     arrays: list = field(default_factory=list)          # ArrayPort: array args, then results
     probes: list = field(default_factory=list)          # StateProbe, top first
+    fifo_probes: list = field(default_factory=list)     # FifoProbe of every stream
     predicted_cycles: int | None = None                 # static latency, when known
     # run-time checks (gen/checks.py): checks[code - 1] is the check of error code ``code``;
     # error_layout gives the widths of the ``error`` and ``error_data`` outputs (None: none)

@@ -8,7 +8,8 @@ from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import ArrayType
 from .emit.component import FunctionDesign, KernelComponent, written_in
-from .design import ArrayPort, DesignInfo, ScalarPort, StateProbe
+from .dataflow.region import occupancy_name
+from .design import ArrayPort, DesignInfo, FifoProbe, ScalarPort, StateProbe
 from .emit.error_status import number_checks
 from .analysis.storage import StoragePlan, bank_members
 from .analysis.normalize import normalize
@@ -86,6 +87,7 @@ class GeneratedDesign:
             else:
                 info.scalar_results.append(ScalarPort(f"out_{k}", t, result_index=k))
         info.probes.extend(_probes(self.top_design, ()))
+        info.fifo_probes.extend(_fifo_probes(self.top_design, ()))
         return info
 
     @property
@@ -139,10 +141,27 @@ def _bank_ports(base: str, name: str, buffer: ir.Buffer, **where) -> list:
             for b, member in enumerate(bank_members(base, layout))]
 
 
+def _inside(design: FunctionDesign, path: tuple) -> tuple:
+    """The path of the module holding ``design``'s own logic: a region's kernel wraps it in a
+    submodule ``core`` (component.py: its enable)."""
+    return path + ("core",) if design.concurrent else path
+
+
 def _probes(design: FunctionDesign, path: tuple) -> list:
-    out = [StateProbe(path, "fsm_state", tuple(design.plan.state_names), design.name)]
+    inside = _inside(design, path)
+    out = [StateProbe(inside, "fsm_state", tuple(design.plan.state_names), design.name)]
     for name, callee in design.callees.items():
-        out.extend(_probes(callee, path + (name,)))
+        out.extend(_probes(callee, inside + (name,)))
+    return out
+
+
+def _fifo_probes(design: FunctionDesign, path: tuple) -> list:
+    inside = _inside(design, path)
+    out = [FifoProbe(inside, occupancy_name(region, channel), channel.name, design.name,
+                     channel.depth)
+           for region in design.plan.regions for channel in region.stmt.channels]
+    for name, callee in design.callees.items():
+        out.extend(_fifo_probes(callee, inside + (name,)))
     return out
 
 

@@ -38,15 +38,32 @@ STUCK_CYCLES = 8
 REGISTER_FIFO_DEPTH = 16
 
 
-def emit_region(ctx, region, instances: dict, k, finish, tag: str):
+def region_tag(region) -> str:
+    """The prefix of the names of a region's signals in the function holding it."""
+    return f"region{region.wait_state}"
+
+
+def occupancy_name(region, channel) -> str:
+    """The register holding the highest occupancy of ``channel``'s FIFO (read after a run)."""
+    return f"{region_tag(region)}_{channel.name}_max"
+
+
+def emit_region(ctx, region, instances: dict, k, finish):
     """The hardware of ``region`` (a ``regions.Concurrent``) in ``ctx.m``; returns the
     continuation that starts it. ``instances``: callee name -> its component; ``k``: what
     follows the region; ``finish``: the function's end (after an error)."""
     m, stmt = ctx.m, region.stmt
+    tag = region_tag(region)
     calls = stmt.calls
     kernels = [instances[c.func.name] for c in calls]
     flush = Signal(name=f"{tag}_flush")
     fifos = _connect_streams(m, stmt, kernels, flush, tag)
+    for channel, fifo in zip(stmt.channels, fifos):   # the highest occupancy since the start
+        highest = Signal(range(channel.depth + 1), name=occupancy_name(region, channel))
+        with m.If(flush):
+            m.d.sync += highest.eq(0)
+        with m.Elif(fifo.level > highest):
+            m.d.sync += highest.eq(fifo.level)
     stalls = [Signal(name=f"{c.func.name}_stall") for c in calls]
     halted = [Signal(name=f"{c.func.name}_halted") for c in calls]   # stalled or blocked
     for kernel, stall, halt in zip(kernels, stalls, halted):
@@ -136,7 +153,7 @@ def _connect_streams(m, stmt, kernels, flush, tag) -> list:
             else:
                 m.d.comb += [port.payload.eq(fifo.r_data), port.valid.eq(fifo.r_rdy),
                              fifo.r_en.eq(port.ready)]
-    return list(fifos.values())
+    return [fifos[id(channel)] for channel in stmt.channels]
 
 
 def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:

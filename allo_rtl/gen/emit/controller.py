@@ -152,8 +152,7 @@ class Controller:
         return self.branch(branch.cond, self.seq(branch.then, k), self.seq(branch.orelse, k))
 
     def r_Concurrent(self, region: Concurrent, k):
-        return emit_region(self.ctx, region, self.callees, k, self.finish,
-                           f"region{region.wait_state}")
+        return emit_region(self.ctx, region, self.callees, k, self.finish)
 
     def r_Call(self, call: Call, k):
         callee = self.callees[call.callee]
