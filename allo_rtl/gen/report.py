@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from ..ir.layout import Layout
-from .dataflow.region import REGISTER_FIFO_DEPTH
+from .dataflow.region import fifo_kind
 from .scheduling.regions import Loop, Pipeline, Seq, latency
 
 
@@ -215,7 +215,7 @@ def _stream_rows(function: str, stmt: ir.Parallel, designs: dict) -> list:
             if isinstance(a, ir.ChannelRef) and p in roles:
                 ends.setdefault(id(a.channel), {})[roles[p]] = call.func.name
     return [StreamReport(function, ch.name, ch.loc.line, ch.elem.bits, ch.depth,
-                         "registers" if ch.depth <= REGISTER_FIFO_DEPTH else "block RAM",
+                         fifo_kind(ch.depth),
                          ends.get(id(ch), {}).get("put", "-"), ends.get(id(ch), {}).get("get", "-"))
             for ch in stmt.channels]
 

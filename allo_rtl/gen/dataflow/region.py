@@ -30,12 +30,18 @@ from ...ir import nodes as ir
 from ...ir.layout import Layout
 from ..analysis.storage import bank_members, register_port
 from ..design import MemorySignature, RegisterFileSignature, addr_width
-from .streams import _any, stream_port_name
+from .streams import any_of, stream_port_name
 
 # A value put into an empty FIFO reaches its output within two cycles, so a region whose
 # running kernels all wait this long is deadlocked.
 STUCK_CYCLES = 8
 REGISTER_FIFO_DEPTH = 16
+
+
+def fifo_kind(depth: int) -> str:
+    """Where a FIFO of ``depth`` values keeps them: "registers" (``SyncFIFO``, LUT RAM or
+    flip-flops, read in the cycle) or "block RAM" (``SyncFIFOBuffered``)."""
+    return "registers" if depth <= REGISTER_FIFO_DEPTH else "block RAM"
 
 
 def region_tag(region) -> str:
@@ -71,7 +77,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
     denied = [[] for _ in calls]
     binders = _share_arrays(m, ctx, calls, kernels, halted, denied, tag)
     for stall, terms in zip(stalls, denied):
-        m.d.comb += stall.eq(_any(terms))
+        m.d.comb += stall.eq(any_of(terms))
 
     stuck_for = Signal(range(STUCK_CYCLES), name=f"{tag}_stuck_cycles")
     running, all_waiting = Const(0), Const(1)
@@ -80,7 +86,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
         all_waiting = all_waiting & (~kernel.busy | kernel.blocked)
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
-    moving = _any(fifo.w_en | fifo.r_en for fifo in fifos)   # a blocked kernel may still
+    moving = any_of(fifo.w_en | fifo.r_en for fifo in fifos)   # a blocked kernel may still
     m.d.comb += [stuck.eq(running & all_waiting & ~moving),      # complete earlier operations
                  deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))]
     if region.deadlock is not None:
@@ -108,7 +114,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
         for kernel in kernels:
             all_idle = all_idle & ~kernel.busy
         failed = [~kernel.busy & (kernel.error != 0) for kernel in checked]
-        with m.If(_any(failed)):
+        with m.If(any_of(failed)):
             for kernel in kernels:
                 m.d.comb += kernel.abort.eq(1)
             for kernel, fails in reversed(list(zip(checked, failed))):   # the first one wins
@@ -131,7 +137,7 @@ def _connect_streams(m, stmt, kernels, flush, tag) -> list:
     returns them."""
     fifos = {}
     for channel in stmt.channels:
-        kind = SyncFIFO if channel.depth <= REGISTER_FIFO_DEPTH else SyncFIFOBuffered
+        kind = SyncFIFO if fifo_kind(channel.depth) == "registers" else SyncFIFOBuffered
         fifo = kind(width=channel.elem.bits, depth=channel.depth)
         m.submodules[f"{tag}_fifo_{channel.name}"] = ResetInserter({"sync": flush})(fifo)
         fifos[id(channel)] = fifo
@@ -217,8 +223,8 @@ def _arbitrate(m, shared, ports: list, blocked, halted, denied, tag) -> None:
     for fire, port in reversed(fires):   # the granted kernel's address and data
         with m.If(fire):
             m.d.comb += [shared.addr.eq(port.addr), shared.wdata.eq(port.wdata)]
-    m.d.comb += [shared.ren.eq(_any(fire & port.ren for fire, port in fires)),
-                 shared.wen.eq(_any(fire & port.wen for fire, port in fires))]
+    m.d.comb += [shared.ren.eq(any_of(fire & port.ren for fire, port in fires)),
+                 shared.wen.eq(any_of(fire & port.wen for fire, port in fires))]
 
 
 def _merge_register_writes(m, shared, buffer, sharing, halted) -> None:

@@ -89,16 +89,17 @@ class StreamEnds:
     def _port(self, channel):
         return getattr(self.component, stream_port_name(channel))
 
-    def get(self, node, need, stage: int):
+    def get(self, node, need, block: str, stage: int):
         """The value ``get`` node ``node`` takes when ``need`` is high (raw element bits);
-        ``stage``: its pipeline stage (0 outside pipelines)."""
+        ``block``: the block or pipeline it is in, ``stage``: its pipeline stage (0 outside
+        pipelines)."""
         port = self._port(node.attrs["channel"])
-        op = _Operation(node, need, None, (-stage, node.id), len(port.payload))
+        op = _Operation(node, need, None, (block, -stage, node.id), len(port.payload))
         self.operations.append(op)
         return Mux(op.done, op.saved, port.payload)
 
-    def put(self, node, need, value, stage: int) -> None:
-        self.operations.append(_Operation(node, need, value, (-stage, node.id), None))
+    def put(self, node, need, value, block: str, stage: int) -> None:
+        self.operations.append(_Operation(node, need, value, (block, -stage, node.id), None))
 
     def emit(self, m, stall_in, numbered: list, waiting):
         """The handshakes, in module ``m`` outside the kernel's enable; returns ``(blocked,
@@ -109,11 +110,13 @@ class StreamEnds:
         blocked = Signal(name="stream_blocked")
         stall = Signal(name="stall")
         index = {id(n): k for k, n in enumerate(numbered)}
-        # only the operations of one state are needed at a time; among them, program order
+        # only the operations of one block or pipeline are needed at a time; among them,
+        # older iterations first, then program order
         ordered = sorted(self.operations, key=lambda op: op.order)
-        before_ok = Const(1)   # every earlier operation needed in this cycle has completed
         stuck = []
-        for op in ordered:
+        for k, op in enumerate(ordered):
+            if k == 0 or op.order[0] != ordered[k - 1].order[0]:
+                before_ok = Const(1)   # every earlier operation needed in the cycle completed
             port = self._port(op.channel)
             ready = port.valid if op.value is None else port.ready
             pending = op.need & ~op.done
@@ -125,7 +128,7 @@ class StreamEnds:
             ready = port.valid if op.value is None else port.ready
             with m.If(op.need & ~op.done & ~ready):
                 m.d.comb += waiting.eq(index[id(op.node)] + 1)
-        m.d.comb += [blocked.eq(_any(stuck)), stall.eq(blocked | stall_in)]
+        m.d.comb += [blocked.eq(any_of(stuck)), stall.eq(blocked | stall_in)]
         for op in ordered:
             port = self._port(op.channel)
             with m.If(stall):
@@ -141,7 +144,7 @@ class StreamEnds:
             by_channel.setdefault(op.channel, []).append(op)
         for channel, ops in by_channel.items():
             port = self._port(channel)
-            go = _any(op.go for op in ops)
+            go = any_of(op.go for op in ops)
             if ops[0].value is None:
                 m.d.comb += port.ready.eq(go)
                 continue
@@ -152,7 +155,8 @@ class StreamEnds:
         return blocked, stall
 
 
-def _any(signals) -> object:
+def any_of(signals):
+    """The OR of ``signals`` (0 when there are none)."""
     out = Const(0)
     for s in signals:
         out = out | s

@@ -180,11 +180,11 @@ class BlockDatapath:
 
     def n_get(self, n):
         stage = self.stage(n.cycle) or 0
-        return self.signal(n, self.ctx.streams.get(n, self.stream_need(n), stage))
+        return self.signal(n, self.ctx.streams.get(n, self.stream_need(n), self.tag, stage))
 
     def n_put(self, n):
         value = self.value(n.operands[0], n.cycle)
-        self.ctx.streams.put(n, self.stream_need(n), value, self.stage(n.cycle) or 0)
+        self.ctx.streams.put(n, self.stream_need(n), value, self.tag, self.stage(n.cycle) or 0)
         return None
 
     def n_write(self, n):
