@@ -12,8 +12,10 @@ def blocks_of(section: str) -> list:
     return re.findall(r"```python\n(.*?)```", text[start:end if end > 0 else None], re.S)
 
 
-def test_the_dataflow_example_runs(tmp_path):
-    (code,) = blocks_of("Dataflow")
-    path = tmp_path / "readme_dataflow.py"       # kernels need a source file to be read from
-    path.write_text(code)
-    exec(compile(code, str(path), "exec"), {"__name__": "readme_dataflow"})
+def test_the_dataflow_and_systolic_examples_run(tmp_path):
+    blocks = blocks_of("Dataflow")
+    assert len(blocks) == 2
+    for k, code in enumerate(blocks):
+        path = tmp_path / f"readme_dataflow{k}.py"   # kernels need a source file to be read from
+        path.write_text(code)
+        exec(compile(code, str(path), "exec"), {"__name__": f"readme_dataflow{k}"})
