@@ -76,6 +76,21 @@ class DataflowGen(DataflowGroups):
             out.append(self.df_input(out))
         return out
 
+    def df_pipelines(self, kernels: list) -> list:
+        """Pipelines of innermost loops of some instances (II 1..3), each applied only where
+        the instance has that loop (``meta_if`` gives instances different bodies): stalls of
+        whole pipelines on streams, and stream operations of several iterations in a cycle."""
+        r, ops = self.r, []
+        for k in kernels:
+            loops = _innermost_loops(k.fn.body)
+            if not loops or r.random() < 0.4:
+                continue
+            for name in _instances(k):
+                if r.random() < 0.6:
+                    loop, ii = r.choice(loops), r.choice([1, 1, 1, 2, 3])
+                    ops.append(P.SchedOp("s", "pipeline_where", [repr(name), repr(loop), str(ii)]))
+        return ops
+
     # -- kernels -------------------------------------------------------------------------------
     def df_kernel(self, prefix, mapping, inputs, owned, group, role):
         """A KernelDef taking ``inputs`` (read-only) and ``owned`` arrays, and the Ctx of its
@@ -353,6 +368,7 @@ class DataflowGen(DataflowGroups):
         region = P.Func("kernel", self.df_params, [], [], region=True)
         region.body = [P.StreamDecl(stream=s) for s in streams] + kernels
         program = P.Program(helpers + [region], tables=self.tables, seed=str(self.seed))
+        program.sched = self.df_pipelines(kernels) if self.on("schedule") else []
         program.inputs = self.inputs(region)
         if made:
             # a deadlock, or values left behind (ignored): as the model sees it
@@ -366,6 +382,25 @@ class DataflowGen(DataflowGroups):
                     program.df_fault = f"deadlock:{made}"
             program.fault_prone = program.df_fault.startswith("deadlock")
         return program
+
+
+def _instances(k: P.KernelDef) -> list:
+    """The instance names of a df.kernel over its mapping grid (``<name>_<p0>_<p1>``)."""
+    names = [k.fn.name]
+    for extent in k.mapping:
+        names = [f"{n}_{p}" for n in names for p in range(extent)]
+    return names
+
+
+def _innermost_loops(body: list) -> list:
+    """Names of the loops of ``body`` with no loop and no call inside: what can pipeline."""
+    out = []
+    for s in P.walk_stmts(body):
+        if isinstance(s, P.For) and not any(isinstance(x, (P.For, P.CallStmt))
+                                            for x in P.walk_stmts(s.body)) and \
+                not any(isinstance(e, P.Call) for e in P.all_exprs(s.body)):
+            out.extend(v.name for v in s.vars[-1:])
+    return out
 
 
 def _eager_kids(e) -> list:

@@ -310,6 +310,11 @@ def render_schedule(program: P.Program) -> str:
 
 
 def _sched_lines(op: P.SchedOp) -> list:
+    if op.prim == "pipeline_where":   # an instance's loop, where it has one (dataflow cases)
+        fn, loop, ii = op.args
+        return [f"if {fn} in {op.on}.functions and {loop} in [name for band in "
+                f"{op.on}.get_loops({fn}) for name in {op.on}.get_loops({fn})[band]]:",
+                f"    {op.on}.pipeline({fn} + ':' + {loop}, initiation_interval={ii})"]
     if op.prim == "compose":
         fname, sub = op.args[0], op.args[1]
         lines = [f"{op.on}_{fname} = allo.customize(mod.{fname})"]
