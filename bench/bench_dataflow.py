@@ -8,8 +8,9 @@ the interpreter; a mismatch exits 1):
   K = 256 and 512, fed from inputs banked by rows and columns: cycles, multiply-adds per cycle,
   and in steady state (the extra K's multiply-adds over the extra cycles); and the tiled
   ``systolic`` GEMM (loads, tile, stores) at M = N = P, K = 256;
-* the report's latency of every dataflow acceptance kernel (varies: data decide the stalls)
-  beside the measured cycles.
+* the report of every dataflow acceptance kernel beside its measured cycles: the design's
+  latency (varies: data decide the stalls) and each region's lower bound (its slowest
+  kernel; a region inside a loop runs once per iteration).
 
     .venv/bin/python bench/bench_dataflow.py [--pes 4,8,16] [--synth]
 
@@ -170,7 +171,8 @@ def bench_synth(P):
 def bench_reports(simulator):
     ok = True
     print(f"\ndataflow acceptance kernels (size small, scheduled, {simulator}):")
-    print(f"{'kernel':20s} {'report latency':>15s} {'measured cycles':>16s}")
+    print(f"{'kernel':20s} {'report latency':>15s} {'measured cycles':>16s}  "
+          f"region lower bounds")
     for path, k in kernels(KERNELS_DIR, ()):
         if not set(getattr(k, "FEATURES", ())) & DATAFLOW_FEATURES:
             continue
@@ -186,9 +188,11 @@ def bench_reports(simulator):
         got = mod(*args)
         ok &= same(got, want) and all(np.array_equal(a, b) for a, b in zip(golden, args)
                                       if isinstance(a, np.ndarray))
-        predicted = s.report().predicted_cycles
+        report = s.report()
+        predicted = report.predicted_cycles
+        bounds = ", ".join(str(r.lower_bound) for r in report.regions)
         print(f"{path.stem:20s} {'varies' if predicted is None else predicted:>15} "
-              f"{mod.cycles:16d}", flush=True)
+              f"{mod.cycles:16d}  {bounds}", flush=True)
     return ok
 
 

@@ -380,6 +380,13 @@ def test_the_report_lists_each_stream_with_its_fifo_and_ends():
                     ("second", 16, 3, "registers", "middle_0", "sink_0")}
     assert "narrow_chain:second (line" in str(report)
     assert report.predicted_cycles is None
+    (region,) = report.regions
+    latencies = dict(region.kernels)
+    assert set(latencies) == {"source_0", "middle_0", "sink_0"}
+    assert region.lower_bound == max(latencies.values()) > 8
+    mod = df.customize(narrow_chain).build(target="rtl")
+    mod(np.arange(8, dtype=np.int8), np.zeros(8, dtype=np.int16))
+    assert mod.cycles >= region.lower_bound
 
 
 @df.region()

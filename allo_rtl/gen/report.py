@@ -65,6 +65,21 @@ class StreamReport:
 
 
 @dataclass
+class RegionReport:
+    function: str                  # the function holding the region
+    line: int
+    kernels: list                  # (instance, static latency or None)
+
+    @property
+    def lower_bound(self) -> int | None:
+        """Cycles the region takes at least: its slowest kernel's latency (each kernel's
+        own schedule, never stalled), when every kernel's is known. Stalls on streams and
+        shared memories decide how much longer it takes."""
+        latencies = [n for _, n in self.kernels]
+        return None if not latencies or None in latencies else max(latencies)
+
+
+@dataclass
 class Report:
     top: str
     clock_mhz: float
@@ -73,6 +88,7 @@ class Report:
     functions: list = field(default_factory=list)
     loops: list = field(default_factory=list)
     streams: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
     resources: object = None       # boards.synth.SynthResult when asked for
     checks: list = field(default_factory=list)   # gen.checks.CheckSite kept, by error code
     checks_enabled: bool = True    # False: built with checks=False
@@ -118,9 +134,14 @@ class Report:
                          f"{f.multipliers} multipliers, {f.dividers} dividers")
             lines.append(f"    memory banks (banks x words x bits): {arrays(f.memories)}; "
                          f"interfaces: {arrays(f.interfaces)}; register arrays: {regs}")
+        for region in self.regions:
+            bound = region.lower_bound
+            lines.append(f"  dataflow region in {region.function} (line {region.line}): "
+                         f"{len(region.kernels)} kernels, at least "
+                         f"{'?' if bound is None else bound} cycles (its slowest kernel; stalls "
+                         "on streams and shared memories add to it)")
         if self.streams:
-            lines.append("  streams (FIFOs of dataflow regions; a region's latency varies with "
-                         "its stalls)")
+            lines.append("  streams (FIFOs of dataflow regions)")
         for st in self.streams:
             lines.append(f"    {st.function}:{st.name} (line {st.line}): {st.width} bits, depth "
                          f"{st.depth} in {st.fifo}, {st.producer} -> {st.consumer}")
@@ -200,6 +221,8 @@ def make_report(design) -> Report:
                 (memories if kind == "memory" else interfaces).append(row)
         for region in plan.regions:
             report.streams.extend(_stream_rows(name, region.stmt, design.designs))
+            report.regions.append(RegionReport(name, region.stmt.loc.line, [
+                (call.func.name, design.latency(call.func.name, [])) for call in region.stmt.calls]))
         report.functions.append(FunctionReport(
             name, len(plan.state_names), design.latency(name, []),
             sum(n.kind == "mul" for n in nodes), sum(n.kind == "div" for n in nodes),
