@@ -425,3 +425,14 @@ def test_the_occupancy_of_fifos_inside_kernels_is_found():
     mod(np.arange(HT, dtype=np.int32), np.zeros(HT, dtype=np.int32), np.zeros(HT, dtype=np.int32))
     assert set(mod.fifo_occupancy) == {"stage_pair_2:link", "stage_pair_3:link"}
     assert all(v in (1, 2) for v in mod.fifo_occupancy.values()), mod.fifo_occupancy
+
+
+@pytest.mark.parametrize("simulator", ["amaranth", "verilator"])
+def test_kernels_sharing_a_completely_partitioned_array(simulator):
+    # C in registers (every word at once): reads need no turn, writes of a word merge; A in
+    # four banks, each arbitrated on its own
+    s = df.customize(shared_arrays)
+    s.partition(s.C, dim=1)
+    s.partition(s.A, partition_type=allo.Partition.Cyclic, dim=1, factor=4)   # banks by turns
+    args = [_grid(4, 16), _grid(5, 16), np.zeros(16, dtype=np.int32)]
+    assert_rtl_equals_interp(s, args, simulator)
