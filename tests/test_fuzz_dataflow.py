@@ -42,11 +42,12 @@ def test_the_model_predicts_the_interpreter_on_regions(seed, tmp_path):
     assert out["outcome"] == ("ok_fault" if program.df_fault.startswith("deadlock") else "ok"), out
 
 
-def test_rtl_targets_refuse_streams_as_a_documented_limit(tmp_path):
-    program = next(p for p in (generate(s, FEATURES, 0.0) for s in SEEDS)
-                   if any(isinstance(x, P.StreamDecl) for x in p.kernel.body))
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_the_hardware_equals_the_interpreter_on_regions(seed, tmp_path):
+    # the same results, or the same deadlock, on RTL (Amaranth's simulator)
+    program = generate(seed, FEATURES, 0.3)
     out = runner.run_case(program, simulators=("amaranth",), workdir=str(tmp_path))
-    assert out["outcome"] == "rtl_rejected" and "UnsupportedError" in out["key"], out
+    assert out["outcome"] in ("ok", "ok_fault"), out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,7 +38,9 @@ def test_a_tiled_product_with_the_library_schedule():
     s = allo.customize(gemm)
     s.compose(systolic, instantiate=[int8, int8, int16, M, K, N, 2, 3])
     text = str(s)
-    assert text.count("pipeline=1") == 4 + 6      # ak, bj, cj, sj and the 2 x 3 PEs' k loops
+    # ak, bj, cj, sj, the 2 x 3 PEs' k loops and the 2 + 3 loaders' loops
+    assert text.count("pipeline=1") == 4 + 6 + 5
+    assert "partition local_A: dim 1 complete" in text and "partition local_B: dim 2 complete" in text
     A, B = int8s(M, K), int8s(K, N)
     C = np.zeros((M, N), dtype=np.int16)
     s.build()(A, B, C)
