@@ -317,16 +317,20 @@ class Normalizer:
         return out
 
 
+def _reads(expr, buf: ir.Buffer) -> bool:
+    """Whether ``expr`` loads from ``buf`` or passes it whole."""
+    return expr is not None and any(isinstance(x, (ir.Load, ir.BufferRef)) and x.buffer is buf
+                                    for x in ir.walk_expr(expr))
+
+
 def _touches(stmt: ir.Stmt, buf: ir.Buffer) -> bool:
     for inner in ir.walk_stmts([stmt]):
-        if isinstance(inner, (ir.Store,)) and inner.buffer is buf:
+        if isinstance(inner, ir.Store) and inner.buffer is buf:
             return True
         if isinstance(inner, ir.CallStmt) and any(t is buf for t in inner.targets):
             return True
-        for e in inner.exprs():
-            if e is not None and any(isinstance(x, (ir.Load, ir.BufferRef)) and x.buffer is buf
-                                     for x in ir.walk_expr(e)):
-                return True
+        if any(_reads(e, buf) for e in inner.exprs()):
+            return True
     return False
 
 
@@ -339,9 +343,8 @@ def _written_before_read(buf: ir.Buffer, stmts: list) -> bool:
         if not _touches(stmt, buf):
             continue
         if isinstance(stmt, ir.CallStmt):
-            return any(t is buf for t in stmt.targets) and not any(
-                isinstance(x, (ir.Load, ir.BufferRef)) and x.buffer is buf
-                for a in stmt.args for x in ir.walk_expr(a))
+            return any(t is buf for t in stmt.targets) and \
+                not any(_reads(a, buf) for a in stmt.args)
         if not isinstance(stmt, ir.For):
             return False
         if _covering_nest(stmt, buf):
@@ -360,8 +363,7 @@ def _covering_nest(loop: ir.For, buf: ir.Buffer) -> bool:
     if len(loops[-1].body) != 1 or len(loops) != len(buf.shape):
         return False
     store = loops[-1].body[0]
-    if not isinstance(store, ir.Store) or store.buffer is not buf or _touches(
-            ir.Assign(store.loc, None, store.value), buf):
+    if not isinstance(store, ir.Store) or store.buffer is not buf or _reads(store.value, buf):
         return False
     extents = {}
     for l in loops:
