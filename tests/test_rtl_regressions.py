@@ -358,3 +358,22 @@ def test_a_pipelined_loop_whose_counter_is_unread_keeps_its_recurrence(simulator
     A = np.array([0, 14, 1, 5], dtype=np.uint8)
     out = assert_rtl_equals_interp(s, [A, 319292359126013045], simulator)
     assert out.tolist() == [[0, 165, 240], [0, 0, 3], [1, 6, 1]]
+
+
+# -- a reversed index is a 32-bit signed value ------------------------------------------------
+
+def reversed_counter_divided(a: int12[2]) -> int32[6]:
+    R: int32[6] = 0
+    for i in range(6):
+        R[i] = i.reverse() / (a[0] | 1)   # 1.reverse() is -2**31; the interpreter had +2**31
+    return R
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+@pytest.mark.parametrize("unrolled", [False, True])
+def test_a_reversed_index_is_signed(simulator, unrolled):
+    s = allo.customize(reversed_counter_divided)
+    if unrolled:
+        s.unroll("i")
+    out = assert_rtl_equals_interp(s, [np.array([-3, 0], dtype=np.int16)], simulator)
+    assert out.tolist() == [0, 715827882, -357913941, 357913941, -178956970, 536870912]

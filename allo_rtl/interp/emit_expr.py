@@ -8,7 +8,7 @@ Python floats rounded to their format after every operation.
 from __future__ import annotations
 
 from .. import ir
-from ..types import Fixed, Float, Index, UFixed, is_fixed_or_int, is_float
+from ..types import Fixed, Float, Index, Int, UFixed, is_fixed_or_int, is_float
 from ..ir import intervals as I
 from .pycode import (AND, ARITH, ATOM, BAND, BOR, BXOR, CMP, COND, NOT, OR, SHIFT, TERM, UNARY,
                      Code, binary, call, float_lit, int_lit, par)
@@ -385,5 +385,6 @@ class ExprMixin:
         code = call("_rev", a, bits, iv=I.Interval(0, (1 << bits) - 1), simple=a.simple)
         if is_float(e.type):
             return call("_bitsf", code, repr(e.type.name), simple=a.simple)
-        return self.wrap(code, e.type)
+        # an index holds 32 signed bits, so a reversed index with bit 31 set is negative
+        return self.wrap(code, Int(32) if isinstance(e.type, Index) else e.type)
 

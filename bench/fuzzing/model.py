@@ -329,4 +329,7 @@ class Model:
             return t.wrap(abs(a))
         bits = type_of(e.x).bits
         u = a & ((1 << bits) - 1)
-        return t.wrap(int(format(u, f"0{bits}b")[::-1], 2))
+        reversed_bits = int(format(u, f"0{bits}b")[::-1], 2)
+        if t.is_index:   # an index holds 32 signed bits
+            return reversed_bits - (reversed_bits >> 31 << 32)
+        return t.wrap(reversed_bits)
