@@ -9,7 +9,7 @@ INTERP_TARGETS = ("interp", "llvm")  # Allo builds for the CPU with target="llvm
 RTL_TARGETS = ("rtl", "verilog", "amaranth")
 INTERP_OPTIONS = ("schedule_seed",)
 HARDWARE_OPTIONS = ("family", "clock_mhz", "checks")
-SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress")
+SIMULATION_OPTIONS = ("simulator", "waves", "cycle_limit", "progress", "backpressure")
 
 
 def build(top, target: str, options: dict):

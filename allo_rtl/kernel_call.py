@@ -74,7 +74,20 @@ class ArrayArgument:
     original: list | None        # a copy, when the array is read-only
 
 
+@dataclass
+class StreamArgument:
+    """The argument of a stream parameter of a region. ``role`` "get" (an input): ``raw`` holds
+    the values the caller gives, in order; "put" (an output): ``array`` receives the values the
+    region puts, in order, and ``raw`` is empty."""
+    param: ir.Channel
+    role: str
+    array: np.ndarray
+    raw: list
+
+
 def _expected(p) -> str:
+    if isinstance(p, ir.Channel):
+        return f"a 1-D numpy array of {p.elem!r} values for stream {p.type!r}"
     if isinstance(p, ir.Buffer):
         return f"{p.type!r} (shape {tuple(p.shape)})"
     return f"a scalar {p.type!r}"
@@ -113,7 +126,7 @@ def _conversion_hint(code: str, t, name: str, array: bool) -> str:
 def _refused_error(p, v, r: Refused):
     """The user's error for a value of argument ``v`` that convert refused with ``r``."""
     cls = AlloTypeError if r.code in Refused.KIND_CODES else AlloValueError
-    t = p.elem if isinstance(p, ir.Buffer) else p.type
+    t = p.elem if isinstance(p, (ir.Buffer, ir.Channel)) else p.type
     if isinstance(v, np.ndarray):
         got = _array_text(v)
         if r.position is None:
@@ -158,12 +171,35 @@ def _scalar_raw(p: ir.Var, v):
         raise _refused_error(p, v, r) from None
 
 
+def _stream_argument(p: ir.Channel, role: str, v) -> StreamArgument:
+    where = ("the values it gives the region, in order" if role == "get" else
+             "filled with the values the region puts, in order")
+    if not isinstance(v, np.ndarray) or v.ndim != 1:
+        got = _array_text(v) if isinstance(v, np.ndarray) else type(v).__name__
+        raise _call_error(AlloTypeError, f"argument '{p.name}': expected {_expected(p)}, got "
+                          f"{got}", p.loc, f"pass a 1-D numpy array: {where}; {_declared(p)}")
+    if role == "put":
+        if not v.flags.writeable:
+            raise _call_error(AlloTypeError, f"argument '{p.name}': the region puts values into "
+                              f"stream {p.name!r}, and the array passed is read-only", p.loc,
+                              f"pass a writeable array ({p.name}.copy()); {_declared(p)}")
+        return StreamArgument(p, role, v, [])
+    try:
+        return StreamArgument(p, role, v, array_to_raw(v, p.elem))
+    except Refused as r:
+        raise _refused_error(p, v, r) from None
+
+
 def to_raw(top: ir.Function, values: list) -> tuple:
     """``(raw arguments in parameter order, [ArrayArgument])`` for bound ``values``, each holding
-    its argument exactly (see the module docstring for what is refused)."""
+    its argument exactly (see the module docstring for what is refused). The raw argument of a
+    stream parameter is its StreamArgument."""
     raw_args, arrays = [], []
+    roles = ir.stream_argument_roles(top)
     for p, v in zip(top.params, values):
-        if isinstance(p, ir.Buffer):
+        if isinstance(p, ir.Channel):
+            raw_args.append(_stream_argument(p, roles[p], v))
+        elif isinstance(p, ir.Buffer):
             raw = _array_raw(p, v)
             arrays.append(ArrayArgument(p, v, raw, None if v.flags.writeable else list(raw)))
             raw_args.append(raw)
@@ -226,6 +262,43 @@ def write_back(arrays: list, final: dict) -> None:
                 f"pass an array of dtype {values.dtype} ({a.param.name}.astype({_numpy_name(values.dtype)})), "
                 f"which holds every {a.param.elem!r}; {_declared(a.param)}")
         updates.append((a.array, values))
+    apply_updates(updates)
+
+
+def stream_updates(streams: list, taken: dict, produced: dict) -> list:
+    """``(array, values)`` for every output stream argument, after checking that the region
+    took every value of each input (``taken``: id(param) -> count) and put exactly as many
+    values into each output as its array holds (``produced``: id(param) -> raw values).
+    Nothing is updated here (``apply_updates``), so that a failed check leaves every argument
+    as it was."""
+    updates = []
+    for a in streams:
+        p = a.param
+        if a.role == "get":
+            n = taken[id(p)]
+            if n != len(a.raw):
+                raise _call_error(AlloRuntimeError, f"stream argument '{p.name}': the region "
+                                  f"took {n} of the {len(a.raw)} values given", p.loc,
+                                  f"give exactly the values its kernel gets ({n}); "
+                                  f"{_declared(p)}")
+            continue
+        got = produced[id(p)]
+        if len(got) != len(a.array):
+            raise _call_error(AlloRuntimeError, f"stream argument '{p.name}': the region put "
+                              f"{len(got)} values, the array passed holds {len(a.array)}",
+                              p.loc, f"pass an array of {len(got)} elements; {_declared(p)}")
+        values = raw_to_array(got, p.elem, (len(got),))
+        k = _first_unheld(a.array.dtype, values)
+        if k is not None:
+            raise _call_error(
+                AlloValueError, f"argument '{p.name}': the region put {values[k].item()!r} as "
+                f"value {k}, which the {a.array.dtype} array passed cannot hold; no argument "
+                "was updated", p.loc, f"pass an array of dtype {values.dtype}; {_declared(p)}")
+        updates.append((a.array, values))
+    return updates
+
+
+def apply_updates(updates: list) -> None:
     for arr, new in updates:
         arr[...] = new
 

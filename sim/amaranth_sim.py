@@ -6,6 +6,7 @@ from amaranth.sim import Simulator
 
 from .job import CLOCK_PERIOD_NS, RESET_CYCLES, SimJob, SimResult
 from .probes import timeout_error
+from .streams import STUCK_EDGES, gap_step, offers
 
 
 def _find_probe_signals(sim: Simulator, probes) -> list:
@@ -45,6 +46,12 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     outputs += [getattr(component, port) for port, _ in info.status_outputs()]
     probe_signals = _find_probe_signals(sim, info.probes)
     fifo_signals = _find_probe_signals(sim, info.fifo_probes)
+    wait_signals = _find_probe_signals(sim, info.wait_probes)
+    sources = [_Source(getattr(component, p.port), job.stream_bits[p.port], seed)
+               for p, seed in zip(info.streams, job.gap_seeds()) if p.direction == "in"]
+    sinks = {p.port: _Sink(getattr(component, p.port), seed)
+             for p, seed in zip(info.streams, job.gap_seeds()) if p.direction == "out"}
+    ends = sources + list(sinks.values())
     outcome = {}
 
     async def bench(ctx):
@@ -61,10 +68,20 @@ def run_amaranth(component, job: SimJob) -> SimResult:
         for port, bits in zip(info.scalar_args, job.scalar_bits):
             ctx.set(getattr(component, port.port), bits)
         ctx.set(component.start, 1)
+        for end in ends:
+            end.drive(ctx, False)
 
         sampled = [component.busy, component.done, *outputs]
         for _words, _depth, mem in model:
             sampled += [mem.addr, mem.ren, mem.wen, mem.wdata]
+        streams_at = len(sampled)
+        for end in ends:
+            sampled += end.sampled()
+        if ends:
+            sampled.append(component.stream_wait)
+        waits_at = len(sampled)
+        sampled += [s for s in wait_signals if s is not None]
+        stuck = 0
         # Processes may not ctx.get(), so the state registers are sampled every edge too.
         fifos_at = len(sampled)
         sampled += [s for s in fifo_signals if s is not None]
@@ -85,10 +102,25 @@ def run_amaranth(component, job: SimJob) -> SimResult:
                     ctx.set(mem.rdata, words[addr] if addr < depth else 0)
                 if wen and addr < depth:
                     words[addr] = wdata
+            if ends:
+                at = streams_at - 2
+                for end in ends:
+                    end.edge(rest[at:at + end.n_sampled])
+                    at += end.n_sampled
+                waited = bool(rest[at])
+                stuck = stuck + 1 if waited else 0
+                for end in ends:
+                    end.drive(ctx, waited)
             if done and edge <= job.cycle_limit + 1:
                 outcome["outputs"] = list(rest[:n_out])
                 values = iter(rest[fifos_at - 2:probes_at - 2])
                 outcome["fifos"] = [None if s is None else next(values) for s in fifo_signals]
+                break
+            if stuck >= STUCK_EDGES:
+                outcome["outputs"] = [0] * n_out
+                outcome["fifos"] = []
+                values = iter(rest[waits_at - 2:])
+                outcome["deadlock"] = [None if s is None else next(values) for s in wait_signals]
                 break
             cycles += busy
             # A run of cycle_limit busy cycles has its done sampled by edge cycle_limit + 1.
@@ -111,4 +143,54 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     if "outputs" not in outcome:
         raise timeout_error(info, job.cycle_limit, outcome["probes"], job.loc)
     return job.result(outcome["outputs"], memories, outcome["cycles"], simulator="amaranth",
-                      fifo_occupancy=outcome["fifos"])
+                      fifo_occupancy=outcome["fifos"], deadlock=outcome.get("deadlock"),
+                      stream_values={port: sink.values for port, sink in sinks.items()},
+                      stream_taken={p.port: src.taken for p, src in
+                                    zip([p for p in info.streams if p.direction == "in"],
+                                        sources)})
+
+
+class _Source:
+    """The testbench's side of an input stream: its values in order, offered with gaps."""
+
+    n_sampled = 1
+
+    def __init__(self, port, values: list, seed: int):
+        self.port, self.values, self.gap, self.taken = port, values, seed, 0
+        self.valid = False
+
+    def sampled(self) -> list:
+        return [self.port.ready]
+
+    def edge(self, values) -> None:
+        if self.valid and values[0]:
+            self.taken += 1
+        self.gap = gap_step(self.gap)
+
+    def drive(self, ctx, waited: bool) -> None:
+        self.valid = self.taken < len(self.values) and offers(self.gap, waited)
+        ctx.set(self.port.valid, self.valid)
+        if self.taken < len(self.values):
+            ctx.set(self.port.payload, self.values[self.taken])
+
+
+class _Sink:
+    """The testbench's side of an output stream: every value, taken with gaps."""
+
+    n_sampled = 2
+
+    def __init__(self, port, seed: int):
+        self.port, self.gap, self.values = port, seed, []
+        self.ready = False
+
+    def sampled(self) -> list:
+        return [self.port.valid, self.port.payload]
+
+    def edge(self, values) -> None:
+        if self.ready and values[0]:
+            self.values.append(values[1])
+        self.gap = gap_step(self.gap)
+
+    def drive(self, ctx, waited: bool) -> None:
+        self.ready = offers(self.gap, waited)
+        ctx.set(self.port.ready, self.ready)

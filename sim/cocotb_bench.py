@@ -81,6 +81,9 @@ async def run_kernel(dut):
         result["cycles"] = _bits(dut.cycles)
         result["outputs"] = [_bits(dut[port]) for port in job["scalar_outputs"]]
         result["fifos"] = _read_probes(dut, job, "fifo_probes")
+        result["stream_counts"] = [_bits(dut[port]) for port in job["stream_counts"]]
+        if job["stream_counts"] and _bits(dut.deadlocked):
+            result["deadlock"] = _read_probes(dut, job, "wait_probes")
     except SimTimeoutError:
         result["finished"] = False
         result["probes"] = _read_probes(dut, job)

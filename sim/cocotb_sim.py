@@ -17,7 +17,8 @@ from .build_cache import cache_root
 from .cocotb_build import TIMESCALE, ensure_build, log_tail, run_runner
 from .job import CLOCK_PERIOD_NS, RESET_CYCLES, SimJob, SimResult
 from .probes import timeout_error
-from .testbench import TB_INSTANCE, testbench_name
+from .streams import STREAM_CAPACITY
+from .testbench import TB_INSTANCE, stream_count_port, testbench_name
 from .tools import simulator_env
 from .values import read_hex, write_hex
 
@@ -34,6 +35,16 @@ def _run_files(job: SimJob, run_dir: Path) -> tuple[list, dict]:
         write_hex(load, job.array_bits[a.port], a.width)
         plusargs += [f"+allo_load_{a.port}={load}", f"+allo_dump_{a.port}={dump}"]
         dumps[a.port] = dump
+    for p, seed in zip(job.info.streams, job.gap_seeds()):
+        plusargs.append(f"+allo_gap_{p.port}={seed:x}")
+        if p.direction == "in":
+            load = run_dir / f"{p.port}.in.hex"
+            write_hex(load, job.stream_bits[p.port], p.width)
+            plusargs += [f"+allo_load_{p.port}={load}",
+                         f"+allo_count_{p.port}={len(job.stream_bits[p.port])}"]
+        else:
+            dumps[p.port] = run_dir / f"{p.port}.out.hex"
+            plusargs.append(f"+allo_dump_{p.port}={dumps[p.port]}")
     return plusargs, dumps
 
 
@@ -47,6 +58,8 @@ def _job_file(job: SimJob, run_dir: Path) -> Path:
                           [port for port, _ in info.status_outputs()],
         "probes": [{"path": list(p.path), "signal": p.signal} for p in info.probes],
         "fifo_probes": [{"path": list(p.path), "signal": p.signal} for p in info.fifo_probes],
+        "wait_probes": [{"path": list(p.path), "signal": p.signal} for p in info.wait_probes],
+        "stream_counts": [stream_count_port(p) for p in info.streams],
         "result_file": str(run_dir / "result.json"),
     }
     path = run_dir / "job.json"
@@ -96,6 +109,12 @@ def run_cocotb(verilog: str, job: SimJob, simulator: str) -> SimResult:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise timeout_error(info, job.cycle_limit, outcome["probes"], job.loc)
     memories = {a.port: read_hex(dumps[a.port], a.depth) for a in info.arrays}
+    counts = dict(zip([p.port for p in info.streams], outcome.get("stream_counts", [])))
+    values = {p.port: read_hex(dumps[p.port], min(counts[p.port], STREAM_CAPACITY))
+              if counts[p.port] else [] for p in info.streams if p.direction == "out"}
     shutil.rmtree(run_dir, ignore_errors=True)
     return job.result(outcome["outputs"], memories, outcome["cycles"], built=built,
-                      simulator=simulator, fifo_occupancy=outcome["fifos"])
+                      simulator=simulator, fifo_occupancy=outcome["fifos"],
+                      deadlock=outcome.get("deadlock"), stream_values=values,
+                      stream_taken={p.port: counts[p.port] for p in info.streams
+                                    if p.direction == "in"})

@@ -7,6 +7,7 @@ from typing import Callable
 
 from ..errors import SimulationError
 from ..gen.design import DesignInfo
+from .streams import STREAM_CAPACITY, gap_seed
 from .values import flat_ints, from_bits, to_bits
 
 # Every simulator drives the same clock, so waveforms of different simulators line up.
@@ -28,6 +29,12 @@ class SimResult:
     error_data: int = 0
     # the highest occupancy of each FIFO (DesignInfo.fifo_probes; None: register not found)
     fifo_occupancy: list = field(default_factory=list)
+    # stream arguments (DesignInfo.streams, by port): the values an output gave, in order,
+    # and how many values of an input the design took
+    stream_values: dict = field(default_factory=dict)
+    stream_taken: dict = field(default_factory=dict)
+    # a run that stopped waiting for the testbench (streams.py): each WaitProbe's value
+    deadlock: list | None = None
 
 
 @dataclass
@@ -41,6 +48,8 @@ class SimJob:
     waves: Path | None
     loc: object = None
     progress: Callable[[str], None] | None = field(default=None, repr=False)
+    stream_bits: dict = field(default_factory=dict)   # per input StreamPort.port, in order
+    backpressure: int | None = None                   # the gap seed (sim/streams.py)
 
     def report(self, status: str) -> None:
         if self.progress is not None:
@@ -55,12 +64,40 @@ class SimJob:
         scalars = [from_bits(b, p.width, p.signed) for p, b in zip(info.scalar_results, out_bits)]
         arrays = {a.port: [from_bits(b, a.width, a.signed) for b in memories[a.port]]
                   for a in info.arrays}
+        if "stream_values" in extra:
+            extra["stream_values"] = {
+                s.port: [from_bits(b, s.width, s.signed) for b in extra["stream_values"][s.port]]
+                for s in info.streams if s.direction == "out"}
         return SimResult(scalars, arrays, cycles,
                          str(self.waves) if self.waves is not None else None, **extra)
 
+    def gap_seeds(self) -> list:
+        """The first gap generator state of each stream argument (``streams.py``)."""
+        return [gap_seed(self.backpressure, k) for k in range(len(self.info.streams))]
+
+
+def _stream_bits(info: DesignInfo, streams: dict, loc) -> dict:
+    known = {s.port for s in info.streams if s.direction == "in"}
+    unknown = sorted(set(streams) - known)
+    if unknown:
+        raise SimulationError(
+            f"{info.name} has no input stream {', '.join(unknown)}", loc,
+            f"input streams are keyed by StreamPort.port: {', '.join(sorted(known)) or '(none)'}")
+    out = {}
+    for s in info.streams:
+        if s.direction != "in":
+            continue
+        values = flat_ints(streams.get(s.port, []))
+        if len(values) > STREAM_CAPACITY:
+            raise SimulationError(
+                f"{info.name}: {len(values)} values for stream {s.port}; the testbench holds "
+                f"at most {STREAM_CAPACITY}", loc, "give fewer values per run")
+        out[s.port] = [to_bits(v, s.width, f"{info.name}: {s.port}", loc) for v in values]
+    return out
+
 
 def make_job(info: DesignInfo, scalar_args, arrays, cycle_limit: int, waves, loc,
-             progress) -> SimJob:
+             progress, streams=None, backpressure=None) -> SimJob:
     """Check the caller's values against ``info`` and convert them to bits."""
     scalar_args = list(scalar_args)
     if len(scalar_args) != len(info.scalar_args):
@@ -88,4 +125,9 @@ def make_job(info: DesignInfo, scalar_args, arrays, cycle_limit: int, waves, loc
 
     if cycle_limit < 1:
         raise SimulationError(f"cycle_limit must be at least 1, got {cycle_limit}", loc, None)
-    return SimJob(info, scalar_bits, array_bits, cycle_limit, waves, loc, progress)
+    if backpressure is not None and (isinstance(backpressure, bool)
+                                     or not isinstance(backpressure, int)):
+        raise SimulationError(f"backpressure must be an integer seed or None, got "
+                              f"{backpressure!r}", loc, "pass backpressure=1 for random gaps")
+    return SimJob(info, scalar_bits, array_bits, cycle_limit, waves, loc, progress,
+                  _stream_bits(info, streams or {}, loc), backpressure)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import kernel_call
-from ..errors import SimulationError, caller_loc
+from ..errors import SimulationError, caller_loc, dataflow_deadlock
 
 SIMULATORS = ("verilator", "icarus", "amaranth")
 
@@ -15,10 +15,16 @@ class RtlModule:
     ``done``), ``predicted_cycles`` the static latency (None when data decide it), ``waves`` the
     waveform file of the last call when built with ``waves=True``, ``fifo_occupancy`` the
     highest number of values each stream of a dataflow region held in the last call
-    (``"<function>:<stream>"`` -> count), to size their depths."""
+    (``"<function>:<stream>"`` -> count), to size their depths.
+
+    A stream argument of a region takes a 1-D numpy array: an input's values, given in order
+    (the region must take them all), or, for an output, the array the values put are written
+    to (it must hold exactly as many). ``backpressure``: a seed for random cycles in which the
+    testbench gives or takes nothing on them (``sim/streams.py``), None for none; set it on
+    the module to change it between calls."""
 
     def __init__(self, design, simulator: str = "verilator", waves: bool = False,
-                 cycle_limit: int | None = None, progress=None):
+                 cycle_limit: int | None = None, progress=None, backpressure: int | None = None):
         if simulator not in SIMULATORS:
             raise SimulationError(f"unknown simulator {simulator!r}", caller_loc(),
                                   f"simulators: {', '.join(SIMULATORS)}")
@@ -28,6 +34,7 @@ class RtlModule:
         self.design, self.top = design, design.top
         self.simulator, self.waves_enabled = simulator, waves
         self.cycle_limit, self.progress = cycle_limit, progress
+        self.backpressure = backpressure
         self.cycles: int | None = None
         self.waves: str | None = None
         self.fifo_occupancy: dict = {}
@@ -49,6 +56,7 @@ class RtlModule:
         values = kernel_call.bind(self.top, args, kwargs)
         raw_args, arrays = kernel_call.to_raw(self.top, values)
         info = self.design.info
+        streams = [raw_args[p.param_index] for p in info.streams]
         scalars = [raw_args[p.param_index] for p in info.scalar_args]
         memories = {}
         for port in info.arrays:
@@ -62,12 +70,24 @@ class RtlModule:
                           simulator=self.simulator, waves=self.waves_enabled,
                           cycle_limit=self.cycle_limit,
                           verilog=None if self.simulator == "amaranth" else self.verilog,
-                          loc=self.top.loc, progress=self.progress)
+                          loc=self.top.loc, progress=self.progress,
+                          streams={p.port: a.raw for p, a in zip(info.streams, streams)
+                                   if p.direction == "in"},
+                          backpressure=self.backpressure)
         self.cycles, self.waves = result.cycles, result.waves
         self.fifo_occupancy = {p.key: v for p, v in zip(info.fifo_probes, result.fifo_occupancy)}
+        if result.deadlock is not None:   # the design waits for values the caller lacks
+            raise dataflow_deadlock([(probe.kernel, *probe.waits[v - 1])
+                                     for probe, v in zip(info.wait_probes, result.deadlock)
+                                     if v])
         if result.error_code:   # a run-time check failed: the interpreter's error, no write-back
             site = info.checks[result.error_code - 1]
             raise site.error(site.decode(result.error_data))
+        updates = kernel_call.stream_updates(
+            streams, {id(a.param): result.stream_taken[p.port]
+                      for p, a in zip(info.streams, streams) if p.direction == "in"},
+            {id(a.param): result.stream_values[p.port]
+             for p, a in zip(info.streams, streams) if p.direction == "out"})
         raw_results = [None] * len(self.top.result_types)
         for port, value in zip(info.scalar_results, result.scalar_results):
             raw_results[port.result_index] = value
@@ -84,6 +104,7 @@ class RtlModule:
                 key = id(self.top.params[port.param_index])
                 final[key] = _merge(list(final[key]), port, result.arrays[port.port])
         kernel_call.write_back(arrays, final)
+        kernel_call.apply_updates(updates)
         return outs
 
 

@@ -27,7 +27,7 @@ def _waves_path(waves, info: DesignInfo, simulator: str) -> Path | None:
 
 def simulate(component, info: DesignInfo, scalar_args, arrays, *, simulator: str = "verilator",
              waves=False, cycle_limit: int | None = None, verilog: str | None = None, loc=None,
-             progress=None) -> SimResult:
+             progress=None, streams=None, backpressure: int | None = None) -> SimResult:
     """Run ``component`` (following ``gen/design.py``'s port contract) once.
 
     ``scalar_args``: raw values for ``info.scalar_args`` in order. ``arrays``: the flat row-major
@@ -35,7 +35,9 @@ def simulate(component, info: DesignInfo, scalar_args, arrays, *, simulator: str
     they start as zeros). ``simulator``: "verilator", "icarus" (both through cocotb; ``verilog``
     is the component's Verilog if already made) or "amaranth". ``waves``: True for a VCD in the
     cache folder, or a file path; the result's ``waves`` says where it went. ``progress``: a
-    callable receiving short status strings. Raises SimulationError when a tool is missing, a
+    callable receiving short status strings. ``streams``: the raw values each input stream
+    argument gives, keyed by ``StreamPort.port``; ``backpressure``: a seed for random gaps in
+    the testbench's side of every stream argument (``streams.py``), None for none. Raises SimulationError when a tool is missing, a
     build fails or ``done`` is not seen within ``cycle_limit`` cycles."""
     if simulator not in SIMULATORS:
         raise SimulationError(
@@ -43,7 +45,7 @@ def simulate(component, info: DesignInfo, scalar_args, arrays, *, simulator: str
             f"choose one of {', '.join(repr(s) for s in SIMULATORS)}")
     limit = DEFAULT_CYCLE_LIMIT[simulator] if cycle_limit is None else int(cycle_limit)
     job = make_job(info, scalar_args, arrays, limit, _waves_path(waves, info, simulator), loc,
-                   progress)
+                   progress, streams, backpressure)
     if simulator == "amaranth":
         from .amaranth_sim import run_amaranth
         job.report("amaranth: simulating")

@@ -15,7 +15,7 @@ import itertools
 
 from .. import dataflow
 from .. import types as T
-from ..errors import AlloIndexError, AlloSyntaxError, AlloTypeError
+from ..errors import AlloIndexError, AlloSyntaxError, AlloTypeError, UnsupportedError
 from ..ir import nodes as ir
 from .exprs import LocalKernel
 
@@ -89,9 +89,53 @@ class RegionMixin:
                              "ConstExpr constants and @df.kernel definitions only", node,
                              "compute inside a @df.kernel")
         used = {id(a.channel) for call in calls for a in call.args if isinstance(a, ir.ChannelRef)}
-        channels = [c for sym in self.scope.values() for c in _channels_of(sym) if id(c) in used]
+        channels = [c for sym in self.scope.values() for c in _channels_of(sym)
+                    if id(c) in used and c.kind == "local"]
         self.check_stream_ends(calls, channels)
+        self.check_stream_arguments(calls)
         return [ir.Parallel(self.loc(self.tree), calls, channels)]
+
+    def stream_argument(self, node: ast.arg, t) -> ir.Channel:
+        """A stream parameter of a region (``A: Stream[int32, 4]``): values come in from the
+        caller (its kernels get from it) or go out to the caller (they put into it)."""
+        if self.role != "region":
+            raise self.error(AlloTypeError, f"parameter {node.arg!r} of {self.fn.name!r} is a "
+                             "stream; only a @df.region takes streams as parameters", node,
+                             "make the function a @df.region() whose df.kernel uses the stream, "
+                             "or pass an array")
+        if isinstance(t, T.ArrayType):
+            raise self.error(UnsupportedError, f"parameter {node.arg!r} is an array of streams; "
+                             "a region takes single streams as parameters", node,
+                             "declare one Stream parameter per stream")
+        if isinstance(t.elem, T.ArrayType):
+            raise self.error(UnsupportedError, f"parameter {node.arg!r} is a stream of blocks "
+                             f"({t.elem!r}); a region's stream parameters carry scalars", node,
+                             "stream the block's elements one by one")
+        return ir.Channel(node.arg, t, self.loc(node), "arg")
+
+    def check_stream_arguments(self, calls):
+        """Each stream parameter of the region is one end of one kernel instance: it gets the
+        values the caller gives, or puts the values the caller takes."""
+        for param in self.fn.params:
+            if not isinstance(param, ir.Channel):
+                continue
+            users = []
+            for call in calls:
+                for p, a in zip(call.func.params, call.args):
+                    if isinstance(a, ir.ChannelRef) and a.channel is param:
+                        users += [(call.func.name, op) for op in sorted(ir.stream_ops(call.func, p))]
+            if not users:
+                raise AlloSyntaxError(f"stream parameter {param.name!r} of region "
+                                      f"{self.fn.name!r} is never used by its kernels",
+                                      param.loc, "get from it or put into it in one df.kernel")
+            if len(users) > 1:
+                ends = ", ".join(f"{op} in {name}" for name, op in users)
+                raise AlloSyntaxError(f"stream parameter {param.name!r} of region "
+                                      f"{self.fn.name!r} has {len(users)} ends ({ends}); it "
+                                      "connects the caller to one kernel instance, which either "
+                                      "gets from it or puts into it", param.loc,
+                                      "pass values between kernels in a stream declared in "
+                                      "the region")
 
     def declare_stream(self, node, t):
         name = node.target.id
@@ -163,7 +207,9 @@ class RegionMixin:
             params = {id(a.channel): p for p, a in zip(call.func.params, call.args)
                       if isinstance(a, ir.ChannelRef)}
             for channel_id, param in params.items():
-                for op in _stream_ops(call.func, param):
+                if channel_id not in ends:
+                    continue    # a stream argument of the region (check_stream_arguments)
+                for op in ir.stream_ops(call.func, param):
                     ends[channel_id][op].append(call.func.name)
         for c in channels:
             put, get = ends[id(c)]["put"], ends[id(c)]["get"]
@@ -208,7 +254,7 @@ class RegionMixin:
         elif isinstance(node, ast.Subscript):
             raise self.error(AlloTypeError, f"stream {base.id!r} is not an array", node,
                              f"use {base.id}.put(v) and {base.id}.get()")
-        if self.instance is None or sym.kind == "arg":
+        if self.instance is None:
             raise self.error(AlloSyntaxError, f"stream {sym.name!r} is used outside a df.kernel",
                              node, "put and get in the region's @df.kernel functions")
         return self.stream_parameter(sym, node)
@@ -281,18 +327,3 @@ def _channels_of(sym) -> list:
     if isinstance(sym, ChannelArray):
         return list(sym.channels.values())
     return []
-
-
-def _stream_ops(fn: ir.Function, channel: ir.Channel) -> set:
-    """Whether ``fn`` puts to and/or gets from its stream parameter ``channel``."""
-    ops = set()
-    for s in ir.walk_stmts(fn.body):
-        if isinstance(s, ir.StreamPut) and s.channel is channel:
-            ops.add("put")
-        if isinstance(s, ir.StreamGetInto) and s.channel is channel:
-            ops.add("get")
-        for e in s.exprs():
-            for sub in ir.walk_expr(e) if e is not None else ():
-                if isinstance(sub, ir.StreamGet) and sub.channel is channel:
-                    ops.add("get")
-    return ops

@@ -126,8 +126,9 @@ class FunctionBuilder(MetaMixin, RegionMixin, ExprBuilder):
                                     evaluated.get(a.arg))
             if isinstance(t, T.StreamType) or (isinstance(t, T.ArrayType)
                                                and isinstance(t.elem, T.StreamType)):
-                raise self.error(UnsupportedError, "stream parameters are not supported yet",
-                                 a, "declare the stream in a df.region; its kernels use it")
+                self.scope[a.arg] = self.stream_argument(a, t)
+                self.fn.params.append(self.scope[a.arg])
+                continue
             if isinstance(t, T.ConstExprType):
                 raise self.error(AlloTypeError, "a parameter cannot be a ConstExpr", a,
                                  "make it a template parameter: def f[N: int32](...)")

@@ -133,6 +133,28 @@ class ScalarPort:
 
 
 @dataclass(frozen=True)
+class StreamPort:
+    """A stream argument of the top: the ``amaranth.lib.stream`` interface ``port``
+    (``stream_<name>``). ``direction`` "in": the caller gives the values (the Component takes
+    ``payload`` and ``valid`` and drives ``ready``); "out": the caller takes them."""
+
+    port: str
+    name: str
+    elem: AlloType
+    direction: str
+    param_index: int
+    depth: int              # the declared depth (the FIFO of an output)
+
+    @property
+    def width(self) -> int:
+        return self.elem.bits
+
+    @property
+    def signed(self) -> bool:
+        return self.elem.signed
+
+
+@dataclass(frozen=True)
 class ArrayPort:
     """An array argument or array result of the top: the memory interface ``port``."""
 
@@ -195,6 +217,18 @@ class FifoProbe:
         return f"{self.function}:{self.stream}"
 
 
+@dataclass(frozen=True)
+class WaitProbe:
+    """Where the register holding what a region's kernel waits on is (``path`` and ``signal``
+    as in ``StateProbe``): 0 nothing, ``k`` its ``k``-th stream operation, ``waits[k - 1]`` =
+    (operation, stream, depth, source location)."""
+
+    path: tuple
+    signal: str
+    kernel: str
+    waits: tuple
+
+
 @dataclass
 class DesignInfo:
     """The interface of a generated top-level Component and what the harness needs to run it."""
@@ -205,6 +239,10 @@ class DesignInfo:
     arrays: list = field(default_factory=list)          # ArrayPort: array args, then results
     probes: list = field(default_factory=list)          # StateProbe, top first
     fifo_probes: list = field(default_factory=list)     # FifoProbe of every stream
+    # stream arguments (StreamPort, in parameter order); with them, a ``stream_wait`` output
+    # and WaitProbe of each kernel of the region
+    streams: list = field(default_factory=list)
+    wait_probes: list = field(default_factory=list)
     predicted_cycles: int | None = None                 # static latency, when known
     # run-time checks (gen/checks.py): checks[code - 1] is the check of error code ``code``;
     # error_layout gives the widths of the ``error`` and ``error_data`` outputs (None: none)

@@ -8,8 +8,10 @@ from ..ir import nodes as ir
 from ..ir.layout import Layout
 from ..types import ArrayType
 from .emit.component import FunctionDesign, KernelComponent, written_in
-from .dataflow.region import occupancy_name
-from .design import ArrayPort, DesignInfo, FifoProbe, ScalarPort, StateProbe
+from .dataflow.region import fifo_channels, occupancy_name, waiting_name
+from .dataflow.streams import stream_port_name
+from .design import (ArrayPort, DesignInfo, FifoProbe, ScalarPort, StateProbe, StreamPort,
+                     WaitProbe)
 from .emit.error_status import number_checks
 from .analysis.storage import StoragePlan, bank_members
 from .analysis.normalize import normalize
@@ -77,6 +79,10 @@ class GeneratedDesign:
             if isinstance(p, ir.Buffer):
                 info.arrays.extend(_bank_ports(f"mem_{p.name}", p.name, p, param_index=k,
                                                written=id(p) in written))
+            elif isinstance(p, ir.Channel):
+                role = self.top_design.stream_arguments[p]
+                info.streams.append(StreamPort(stream_port_name(p), p.name, p.elem,
+                                               "in" if role == "get" else "out", k, p.depth))
             else:
                 info.scalar_args.append(ScalarPort(f"in_{p.name}", p.type, param_index=k))
         for k, t in enumerate(fn.result_types):
@@ -88,6 +94,11 @@ class GeneratedDesign:
                 info.scalar_results.append(ScalarPort(f"out_{k}", t, result_index=k))
         info.probes.extend(_probes(self.top_design, ()))
         info.fifo_probes.extend(_fifo_probes(self.top_design, ()))
+        if info.streams:
+            info.wait_probes.extend(
+                WaitProbe((), waiting_name(region, call.func.name), call.func.name,
+                          self.designs[call.func.name].stream_waits)
+                for region in self.top_design.plan.regions for call in region.stmt.calls)
         return info
 
     @property
@@ -159,7 +170,7 @@ def _fifo_probes(design: FunctionDesign, path: tuple) -> list:
     inside = _inside(design, path)
     out = [FifoProbe(inside, occupancy_name(region, channel), channel.name, design.name,
                      channel.depth)
-           for region in design.plan.regions for channel in region.stmt.channels]
+           for region in design.plan.regions for channel in fifo_channels(region, design.hw.fn)]
     for name, callee in design.callees.items():
         out.extend(_fifo_probes(callee, inside + (name,)))
     return out

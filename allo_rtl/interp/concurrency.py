@@ -23,8 +23,8 @@ class Fifo:
 
     __slots__ = ("name", "depth", "items")
 
-    def __init__(self, name: str, depth: int):
-        self.name, self.depth, self.items = name, depth, deque()
+    def __init__(self, name: str, depth, items=()):
+        self.name, self.depth, self.items = name, depth, deque(items)
 
 
 class StreamSites:

@@ -1,10 +1,12 @@
 """``InterpModule``: a compiled kernel called on numpy arrays and Python scalars."""
 from __future__ import annotations
 
+import math
+
 from .. import ir
 from .. import kernel_call
 from .compiler import build
-from .concurrency import Scheduler
+from .concurrency import Fifo, Scheduler
 
 
 class InterpModule:
@@ -27,11 +29,20 @@ class InterpModule:
     def __call__(self, *args, **kwargs):
         values = kernel_call.bind(self.top, args, kwargs)
         raw_args, arrays = kernel_call.to_raw(self.top, values)
+        streams = [a for a in raw_args if isinstance(a, kernel_call.StreamArgument)]
+        # the caller gives every value of an input at once and takes any number of outputs
+        fifos = {id(a.param): Fifo(a.param.name, math.inf, a.raw) for a in streams}
+        raw_args = [fifos[id(a.param)] if isinstance(a, kernel_call.StreamArgument) else a
+                    for a in raw_args]
         result = self._fn(*raw_args)   # updates the raw lists of array arguments in place
         results = result if len(self.top.result_types) > 1 else (result,)
         outs = kernel_call.from_raw_results(self.top, list(results))
+        updates = kernel_call.stream_updates(
+            streams, {id(a.param): len(a.raw) - len(fifos[id(a.param)].items) for a in streams},
+            {id(a.param): list(fifos[id(a.param)].items) for a in streams})
         kernel_call.write_back([a for a in arrays if id(a.param) in self.written],
                                {id(a.param): a.raw for a in arrays})
+        kernel_call.apply_updates(updates)
         return outs
 
 

@@ -47,7 +47,7 @@ __all__ = [
     "Return", "Function", "Channel", "ChannelRef", "StreamGet", "StreamPut", "StreamGetInto",
     "Parallel",
     "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
-    "buffers_written", "params_written",
+    "buffers_written", "params_written", "stream_ops", "stream_argument_roles",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -575,3 +575,36 @@ def all_functions(top: Function) -> list:
 
     visit(top)
     return order
+
+
+def stream_ops(fn: Function, channel: Channel) -> set:
+    """Whether ``fn`` puts into (``"put"``) and/or gets from (``"get"``) its stream parameter
+    ``channel``."""
+    ops = set()
+    for s in walk_stmts(fn.body):
+        if isinstance(s, StreamPut) and s.channel is channel:
+            ops.add("put")
+        if isinstance(s, StreamGetInto) and s.channel is channel:
+            ops.add("get")
+        for e in s.exprs():
+            for sub in walk_expr(e) if e is not None else ():
+                if isinstance(sub, StreamGet) and sub.channel is channel:
+                    ops.add("get")
+    return ops
+
+
+def stream_argument_roles(fn: Function) -> dict:
+    """Stream parameter of region ``fn`` -> ``"get"`` (the caller gives its values: an input)
+    or ``"put"`` (the caller takes them: an output), from the kernel instance it is passed to
+    (the frontend makes it exactly one end of exactly one instance)."""
+    roles = {}
+    for stmt in walk_stmts(fn.body):
+        if not isinstance(stmt, Parallel):
+            continue
+        for call in stmt.calls:
+            for p, a in zip(call.func.params, call.args):
+                if isinstance(a, ChannelRef) and a.channel.kind == "arg" and \
+                        any(a.channel is q for q in fn.params):
+                    for op in stream_ops(call.func, p):
+                        roles[a.channel] = op
+    return {p: roles[p] for p in fn.params if p in roles}

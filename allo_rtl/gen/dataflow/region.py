@@ -14,11 +14,20 @@ its kernels share, and the controller state that starts the kernels and waits fo
   is not blocked on a stream, so a kernel waiting for another can never keep it from the
   memory it needs to make progress. The read data a kernel gets is held for it until it takes
   it (it may stall right after its read was served).
-* The region ends when every kernel is idle. A kernel that stops on a run-time check stops the
-  others (``abort``) and the function, with that kernel's error.
+* A stream parameter of the function (a region's stream argument) is a port of its Component
+  (``stream_<name>``). An input (its kernel gets from it) is that kernel's own handshake: ready
+  rises in the cycle the kernel takes the value. An output leaves through a FIFO of the
+  declared depth, so its ``valid`` never waits for ``ready`` (``amaranth.lib.stream``'s rule).
+* The region ends when every kernel is idle and its output FIFOs are empty. A kernel that stops
+  on a run-time check stops the others (``abort``) and the function, with that kernel's error.
 * When every running kernel has waited on a stream for ``STUCK_CYCLES`` cycles with no value
   moving, nothing can change any more: the region stops with a deadlock error (a run-time check,
-  ``checks.CheckSite`` of kind ``deadlock``) naming each kernel's blocked operation.
+  ``checks.CheckSite`` of kind ``deadlock``) naming each kernel's blocked operation. A kernel
+  waiting on a stream argument waits on the caller, which may give or take a value any time:
+  the hardware then never decides a deadlock. It raises ``stream_wait`` instead (every running
+  kernel waits, one of them on the caller, and nothing moves), and keeps what each kernel waits
+  on in a register (``waiting_name``), so that a testbench that has nothing more to give can
+  report the deadlock as the interpreter does.
 """
 from __future__ import annotations
 
@@ -54,6 +63,18 @@ def occupancy_name(region, channel) -> str:
     return f"{region_tag(region)}_{channel.name}_max"
 
 
+def waiting_name(region, kernel: str) -> str:
+    """The register holding what ``kernel`` of the region waits on (as its ``waiting``)."""
+    return f"{region_tag(region)}_{kernel}_waiting"
+
+
+def fifo_channels(region, fn: ir.Function) -> list:
+    """The streams of ``region`` (in ``fn``) that are FIFOs: its own, then the output stream
+    arguments of ``fn`` it puts into."""
+    outputs = [c for c, role in ir.stream_argument_roles(fn).items() if role == "put"]
+    return list(region.stmt.channels) + outputs
+
+
 def emit_region(ctx, region, instances: dict, k, finish):
     """The hardware of ``region`` (a ``regions.Concurrent``) in ``ctx.m``; returns the
     continuation that starts it. ``instances``: callee name -> its component; ``k``: what
@@ -63,8 +84,11 @@ def emit_region(ctx, region, instances: dict, k, finish):
     calls = stmt.calls
     kernels = [instances[c.func.name] for c in calls]
     flush = Signal(name=f"{tag}_flush")
-    fifos = _connect_streams(m, stmt, kernels, flush, tag)
-    for channel, fifo in zip(stmt.channels, fifos):   # the highest occupancy since the start
+    ends = _connect_streams(m, stmt, kernels, flush, tag, ctx.component)
+    channels = [c for c in fifo_channels(region, ctx.component.design.hw.fn)
+                if id(c) in ends.fifos]
+    fifos = [ends.fifos[id(c)] for c in channels]
+    for channel, fifo in zip(channels, fifos):   # the highest occupancy since the start
         highest = Signal(range(channel.depth + 1), name=occupancy_name(region, channel))
         with m.If(flush):
             m.d.sync += highest.eq(0)
@@ -80,15 +104,25 @@ def emit_region(ctx, region, instances: dict, k, finish):
         m.d.comb += stall.eq(any_of(terms))
 
     stuck_for = Signal(range(STUCK_CYCLES), name=f"{tag}_stuck_cycles")
-    running, all_waiting = Const(0), Const(1)
-    for kernel in kernels:
+    running, all_waiting, waiting_inside, on_caller = Const(0), Const(1), Const(1), Const(0)
+    for call, kernel in zip(calls, kernels):
+        external = ends.external_waits(call, kernel)
         running = running | kernel.busy
         all_waiting = all_waiting & (~kernel.busy | kernel.blocked)
+        waiting_inside = waiting_inside & (~kernel.busy | (kernel.blocked & ~external))
+        on_caller = on_caller | (kernel.busy & kernel.blocked & external)
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
-    moving = any_of(fifo.w_en | fifo.r_en for fifo in fifos)   # a blocked kernel may still
-    m.d.comb += [stuck.eq(running & all_waiting & ~moving),      # complete earlier operations
+    # a blocked kernel may still complete earlier operations
+    moving = any_of([(fifo.w_en & fifo.w_rdy) | (fifo.r_en & fifo.r_rdy) for fifo in fifos] +
+                    [port.valid & port.ready for port in ends.inputs])
+    m.d.comb += [stuck.eq(running & waiting_inside & ~moving),
                  deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))]
+    if ends.arguments:
+        m.d.comb += ctx.component.stream_wait.eq(all_waiting & on_caller & ~moving)
+        for call, kernel in zip(calls, kernels):
+            held = Signal.like(kernel.waiting, name=waiting_name(region, call.func.name))
+            m.d.sync += held.eq(kernel.waiting)
     if region.deadlock is not None:
         ctx.errors.check(ctx.state == region.wait_state, deadlocked,
                          [kernel.waiting for kernel in kernels], region.deadlock, 0, None)
@@ -113,6 +147,8 @@ def emit_region(ctx, region, instances: dict, k, finish):
         all_idle = Const(1)
         for kernel in kernels:
             all_idle = all_idle & ~kernel.busy
+        for fifo in ends.outputs:   # the values put reach the caller before the region ends
+            all_idle = all_idle & (fifo.level == 0)
         failed = [~kernel.busy & (kernel.error != 0) for kernel in checked]
         with m.If(any_of(failed)):
             for kernel in kernels:
@@ -132,34 +168,70 @@ def emit_region(ctx, region, instances: dict, k, finish):
     return enter
 
 
-def _connect_streams(m, stmt, kernels, flush, tag) -> list:
+class _StreamEnds:
+    """The FIFOs of a region (keyed by id of their channel) and the ports of the function's
+    stream arguments its kernels use."""
+
+    def __init__(self):
+        self.fifos: dict = {}
+        self.outputs: list = []      # FIFOs of output stream arguments
+        self.inputs: list = []       # the function's ports of input stream arguments
+        self.arguments: set = set()  # ids of the stream arguments
+
+    def external_waits(self, call, kernel):
+        """High when ``kernel`` (the instance ``call`` runs) waits on a stream argument."""
+        params = {id(p) for p, a in zip(call.func.params, call.args)
+                  if isinstance(a, ir.ChannelRef) and id(a.channel) in self.arguments}
+        return any_of(kernel.waiting == k + 1 for k, n in enumerate(kernel.design.stream_ops)
+                      if id(n.attrs["channel"]) in params)
+
+
+def _connect_streams(m, stmt, kernels, flush, tag, component) -> _StreamEnds:
     """A FIFO per stream of the region, between the kernel that puts and the one that gets;
-    returns them."""
-    fifos = {}
-    for channel in stmt.channels:
+    the function's stream arguments connected to the kernel that uses each."""
+    ends = _StreamEnds()
+
+    def fifo_for(channel):
         kind = SyncFIFO if fifo_kind(channel.depth) == "registers" else SyncFIFOBuffered
         fifo = kind(width=channel.elem.bits, depth=channel.depth)
         m.submodules[f"{tag}_fifo_{channel.name}"] = ResetInserter({"sync": flush})(fifo)
-        fifos[id(channel)] = fifo
+        ends.fifos[id(channel)] = fifo
+        return fifo
+
+    for channel in stmt.channels:
+        fifo_for(channel)
     for call, kernel in zip(stmt.calls, kernels):
         roles = kernel.design.stream_roles
         for p, a in zip(call.func.params, call.args):
             if not isinstance(a, ir.ChannelRef) or p not in roles:
                 continue
-            fifo = fifos.get(id(a.channel))
+            port = getattr(kernel, stream_port_name(p))
+            fifo = ends.fifos.get(id(a.channel))
+            outer = getattr(component, stream_port_name(a.channel), None)
+            if fifo is None and a.channel.kind == "arg" and outer is not None:
+                ends.arguments.add(id(a.channel))
+                if roles[p] == "get":
+                    m.d.comb += [port.payload.eq(outer.payload), port.valid.eq(outer.valid),
+                                 outer.ready.eq(port.ready)]
+                    ends.inputs.append(outer)
+                    continue
+                fifo = fifo_for(a.channel)
+                ends.outputs.append(fifo)
+                m.d.comb += [outer.payload.eq(fifo.r_data), outer.valid.eq(fifo.r_rdy),
+                             fifo.r_en.eq(outer.ready)]
             if fifo is None:
                 raise UnsupportedError(
                     f"stream {a.channel.name!r} comes into a region from outside it; RTL "
-                    "targets build regions whose streams are their own", call.loc,
+                    "targets build regions whose streams are their own or the top "
+                    "function's stream arguments", call.loc,
                     "declare the stream inside the region, or run it with target='interp'")
-            port = getattr(kernel, stream_port_name(p))
             if roles[p] == "put":
                 m.d.comb += [fifo.w_data.eq(port.payload), fifo.w_en.eq(port.valid),
                              port.ready.eq(fifo.w_rdy)]
             else:
                 m.d.comb += [port.payload.eq(fifo.r_data), port.valid.eq(fifo.r_rdy),
                              fifo.r_en.eq(port.ready)]
-    return [fifos[id(channel)] for channel in stmt.channels]
+    return ends
 
 
 def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:

@@ -67,8 +67,14 @@ class FunctionDesign:
 
     @cached_property
     def stream_roles(self) -> dict:
-        """Channel parameter -> "get" or "put" (``dataflow/streams.py``)."""
-        return stream_roles(self.hw.fn, self.hw.body)
+        """Channel parameter -> "get" or "put": what the function does with it
+        (``dataflow/streams.py``), or, for a region's stream argument, what its kernel does."""
+        return {**stream_roles(self.hw.fn, self.hw.body), **self.stream_arguments}
+
+    @cached_property
+    def stream_arguments(self) -> dict:
+        """The stream parameters of a region's function -> "get" (input) or "put" (output)."""
+        return ir.stream_argument_roles(self.hw.fn)
 
     @cached_property
     def written(self) -> set:
@@ -96,6 +102,8 @@ def signature_of(design: FunctionDesign, errors: ErrorLayout | None = None) -> d
         members.update({"stall": In(1), "abort": In(1), "blocked": Out(1),
                         "waiting": Out(design.waiting_bits)})
     members.update(stream_members(design.stream_roles))
+    if design.stream_arguments:   # every running kernel waits, one on the caller (region.py)
+        members["stream_wait"] = Out(1)
     if errors is not None and design.has_checks:
         members["error"] = Out(errors.code_width)
         members["error_data"] = Out(errors.data_width)
@@ -172,6 +180,7 @@ class _Context:
         self.errors = errors        # the ErrorRecorder, when the function has checks
         self.actions = Actions()
         self.streams = None         # the function's StreamEnds
+        self.component = None       # the KernelComponent being elaborated
 
 
 class KernelComponent(wiring.Component):
@@ -204,6 +213,7 @@ class KernelComponent(wiring.Component):
                        dsp_cells, errors)
         ctx.storage = _Storage(self, design, m)
         ctx.streams = StreamEnds(self)
+        ctx.component = self
 
         callees = {}
         for name, callee_design in design.callees.items():
