@@ -259,16 +259,31 @@ def topological(insts: list) -> list:
     return order
 
 
+def stream_key(param: P.Sym) -> tuple:
+    """The key of a region's stream parameter's channel (as ``channel`` makes it)."""
+    return (id(param.stream), None)
+
+
+def _given(region: P.Func, inputs: list) -> dict:
+    """Key -> the values the caller gives, for each input stream parameter."""
+    return {stream_key(p): list(v) for p, v in zip(region.params, inputs)
+            if p.stream is not None and p.stream.arg == "in"}
+
+
 def run_region(model: Model, inputs: list):
     program = model.program
     region = program.kernel
-    arrays = {p: list(v) for p, v in zip(region.params, inputs)}
+    arrays = {p: list(v) for p, v in zip(region.params, inputs) if p.stream is None}
     insts = instances(region)
     depth_of, name_of = {}, {}
     for inst in insts:
         for key, (name, depth) in inst.names.items():
             name_of[key], depth_of[key] = name, depth
-    queues = defaultdict(deque)
+    given = _given(region, inputs)
+    for p in region.params:     # the caller takes every value of an output at once
+        if p.stream is not None and p.stream.arg == "out":
+            depth_of[stream_key(p)] = float("inf")
+    queues = defaultdict(deque, {key: deque(v) for key, v in given.items()})
     for inst in topological(insts):
         env = {}
         for param, arg in zip(inst.kdef.fn.params, inst.kdef.args):
@@ -283,7 +298,7 @@ def run_region(model: Model, inputs: list):
         finally:
             model.steps += im.steps
         inst.trace = im.trace
-    waits = replay(insts, depth_of)
+    waits = replay(insts, depth_of, {key: len(v) for key, v in given.items()})
     if waits:
         parts = []
         for inst_name, op, key, line in waits:
@@ -295,14 +310,26 @@ def run_region(model: Model, inputs: list):
                 parts.append(f"{inst_name} waits to get from '{name_of[key]}' (empty) at {where}")
         raise Fault("AlloDeadlockError", "deadlock: every running kernel waits: " +
                     "; ".join(parts), waits[0][3])
-    return [], {p.name: arrays[p] for p in region.params}
+    out = {}
+    for p, v in zip(region.params, inputs):
+        if p.stream is None:
+            out[p.name] = arrays[p]
+            continue
+        left = list(queues[stream_key(p)])
+        if p.stream.arg == "in" and left:
+            raise Unpredictable(f"input stream {p.name}: {len(left)} values not taken")
+        if p.stream.arg == "out" and len(left) != len(v):
+            raise Unpredictable(f"output stream {p.name}: {len(left)} values for {len(v)}")
+        out[p.name] = list(v) if p.stream.arg == "in" else left
+    return [], out
 
 
-def replay(insts: list, depth_of: dict) -> list:
-    """Each instance's operations again with bounded streams, until none can progress; the
-    waiting instances as ``(name, op, key, line)`` in declaration order."""
+def replay(insts: list, depth_of: dict, given: dict) -> list:
+    """Each instance's operations again with bounded streams (``given``: the values in input
+    streams at the start), until none can progress; the waiting instances as ``(name, op,
+    key, line)`` in declaration order."""
     pos = [0] * len(insts)
-    count = defaultdict(int)
+    count = defaultdict(int, given)
     progress = True
     while progress:
         progress = False
@@ -338,8 +365,8 @@ def region_problem(program: P.Program) -> str | None:
     arrays of the kernel parameters' exact types, streams are declared before use and in
     bounds, and each stream used has exactly one producer and one consumer instance."""
     region = program.kernel
-    declared = set()
-    params = set(map(id, region.params))
+    declared = {id(p.stream) for p in region.params if p.stream is not None}
+    params = {id(p) for p in region.params if p.stream is None}
     for s in region.body:
         if isinstance(s, P.StreamDecl):
             declared.add(id(s.stream))
@@ -367,6 +394,10 @@ def region_problem(program: P.Program) -> str | None:
             ends[key][0].append(inst.name)
         for key in inst.gets:
             ends[key][1].append(inst.name)
+    for p in region.params:     # the caller is one end of a stream parameter
+        if p.stream is not None:
+            puts, gets = ends[stream_key(p)]
+            (gets if p.stream.arg == "out" else puts).append("caller")
     for key, (puts, gets) in ends.items():
         if len(puts) != 1 or len(gets) != 1:
             return f"stream {key}: {len(puts)} producer(s), {len(gets)} consumer(s)"
@@ -378,8 +409,8 @@ def balanced(program: P.Program) -> bool:
     and left nothing behind), from a model run of the region."""
     region = program.kernel
     insts = instances(region)
-    queues = defaultdict(deque)
-    arrays = {p: list(v) for p, v in zip(region.params, program.inputs)}
+    queues = defaultdict(deque, {k: deque(v) for k, v in _given(region, program.inputs).items()})
+    arrays = {p: list(v) for p, v in zip(region.params, program.inputs) if p.stream is None}
     steps = 0
     for inst in topological(insts):
         env = {param: arrays[arg] for param, arg in zip(inst.kdef.fn.params, inst.kdef.args)}
@@ -391,4 +422,8 @@ def balanced(program: P.Program) -> bool:
         except Fault as f:
             raise Unpredictable(f"instance {inst.name} faults: {f}") from None
         steps += im.steps
+    for p, v in zip(region.params, program.inputs):   # the caller takes its outputs whole
+        if p.stream is not None and p.stream.arg == "out":
+            if len(queues.pop(stream_key(p))) != len(v):
+                return False
     return not any(queues.values())

@@ -354,6 +354,7 @@ class DataflowGen(DataflowGroups):
         self.fault_prone = False    # safe expressions: the only fault is a deadlock
         self.pool = [(self.scalar_type(False), self.shape()) for _ in range(r.randint(1, 3))]
         self.df_params, self.df_inputs = [], []
+        self.df_short_input = False
         helpers = []
         if self.on("calls"):
             for _ in range(r.choice([0, 1, 1, 2])):
@@ -363,8 +364,13 @@ class DataflowGen(DataflowGroups):
         groups = r.choices(["chain", "meta", "grid", "diamond", "rows"], weights=[5, 4, 2, 3, 2],
                            k=r.choice([1, 1, 2]))
         for g in groups:
-            getattr(self, f"df_{g}")(streams, kernels, faults)
+            if g == "chain":
+                self.df_chain(streams, kernels, faults, faulty)
+            else:
+                getattr(self, f"df_{g}")(streams, kernels, faults)
         made = self.df_fault(faults) if faulty and faults else ""
+        if not made and self.df_short_input:
+            made = "given"
         region = P.Func("kernel", self.df_params, [], [], region=True)
         region.body = [P.StreamDecl(stream=s) for s in streams] + kernels
         program = P.Program(helpers + [region], tables=self.tables, seed=str(self.seed))

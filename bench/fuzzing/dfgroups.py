@@ -15,10 +15,26 @@ class DataflowGroups:
     """Mixin of ``dfgen.DataflowGen``: one method per kind of group."""
 
     # -- group: a chain of kernels -------------------------------------------------------------
-    def df_chain(self, streams, kernels, faults):
+    def df_chain(self, streams, kernels, faults, faulty=False):
         r = self.r
         n_stages = r.choice([0, 0, 1, 1, 2])
-        if r.random() < 0.35:
+        # the caller gives the first stream's values or takes the last one's (stream
+        # parameters of the region), instead of a source or a sink kernel
+        given = r.random() < 0.3
+        taken = r.random() < 0.3 and not (given and n_stages == 0)
+        if given or taken:
+            chans = []
+            for k in range(n_stages + 1):
+                s = P.Stream(self.name("S" if (given and k == 0) or
+                                       (taken and k == n_stages) else "s"),
+                             self.stream_type(), self.depth())
+                chans.append(P.Chan(s, None))
+            if given:
+                chans[0].stream.arg = "in"
+            if taken:
+                chans[-1].stream.arg = "out"
+            streams += [c.stream for c in chans if c.stream.arg is None]
+        elif r.random() < 0.35:
             s = P.Stream(self.name("pipe"), self.stream_type(), self.depth(), n_stages + 1)
             streams.append(s)
             chans = [P.Chan(s, Lit(k)) for k in range(n_stages + 1)]
@@ -29,20 +45,28 @@ class DataflowGroups:
                 streams.append(s)
                 chans.append(P.Chan(s, None))
 
-        # producer: T0 iterations of q0 puts (sometimes U puts through a meta_for)
-        q0 = r.choice([1, 1, 1, 2])
-        meta_u = r.choice([2, 3]) if r.random() < 0.2 else None
-        per = q0 * (meta_u or 1)
-        t0 = r.randint(1, max(1, MAX_ITEMS // per // 2))
-        items = t0 * per
-        k, c, _ = self.df_kernel("src", [1], self.df_input_list(r.choice([1, 1, 2])),
-                                 [], "chain", "source")
-        body = self.df_prelude(c)
-        loop, inner, inner_body = self.df_loop(c, t0)
-        inner_body += self.iteration(inner, None, 0, chans[0], q0, meta_u)[0]
-        k.fn.body = body + [loop]
-        kernels.append(k)
-        faults.append(("put", k.fn.body, chans[0], items))
+        if given:
+            items = r.randint(1, MAX_ITEMS // 2)
+            # a fault-prone case may give one value too few: its consumer waits for good
+            short = faulty and r.random() < 0.3
+            self.df_short_input |= short
+            self.df_stream_param(chans[0].stream, items - short)
+        else:
+            # producer: T0 iterations of q0 puts (sometimes U puts through a meta_for)
+            q0 = r.choice([1, 1, 1, 2])
+            meta_u = r.choice([2, 3]) if r.random() < 0.2 else None
+            per = q0 * (meta_u or 1)
+            t0 = r.randint(1, max(1, MAX_ITEMS // per // 2))
+            items = t0 * per
+            k, c, _ = self.df_kernel("src", [1], self.df_input_list(r.choice([1, 1, 2])),
+                                     [], "chain", "source")
+            body = self.df_prelude(c)
+            loop, inner, inner_body = self.df_loop(c, t0)
+            inner_body += self.iteration(inner, None, 0, chans[0], q0, meta_u)[0]
+            k.fn.body = body + [loop]
+            kernels.append(k)
+            if chans[0].stream.arg is None:
+                faults.append(("put", k.fn.body, chans[0], items))
 
         # stages: gets g per iteration from chans[j], puts q into chans[j + 1]
         for j in range(n_stages):
@@ -56,10 +80,17 @@ class DataflowGroups:
             inner_body += self.iteration(inner, chans[j], g, chans[j + 1], q)[0]
             k.fn.body = body + [loop]
             kernels.append(k)
-            faults.append(("get", k.fn.body, chans[j], items))
+            # a kernel at the caller's end keeps its counts (the caller's are fixed)
+            inside = chans[j].stream.arg is None and chans[j + 1].stream.arg is None
+            if inside:
+                faults.append(("get", k.fn.body, chans[j], items))
             items = trips * q
-            faults.append(("put", k.fn.body, chans[j + 1], items))
+            if inside:
+                faults.append(("put", k.fn.body, chans[j + 1], items))
 
+        if taken:
+            self.df_stream_param(chans[-1].stream, items)
+            return
         # sink: gets g per iteration, stores into an array it owns (or accumulates)
         g = 2 if items % 2 == 0 and r.random() < 0.3 else 1
         trips = items // g
@@ -67,7 +98,13 @@ class DataflowGroups:
         k, c, owned = self.df_kernel("sink", [1], inputs, [self.df_output()], "chain", "sink")
         k.fn.body = self.df_prelude(c) + self.sink_loop(c, owned[0], chans[-1], g, trips)
         kernels.append(k)
-        faults.append(("get", k.fn.body, chans[-1], items))
+        if chans[-1].stream.arg is None:
+            faults.append(("get", k.fn.body, chans[-1], items))
+
+    def df_stream_param(self, stream, count: int):
+        """``stream`` as a parameter of the region, whose caller gives or takes ``count``
+        values."""
+        self.df_params.append(Sym(stream.name, stream.ty, (count,), kind="param", stream=stream))
 
     def df_prelude(self, c):
         """A few scalar declarations before a kernel's loop."""

@@ -24,6 +24,8 @@ class Sym:
     shape: tuple | None = None
     kind: str = "local"
     tname: str | None = None      # in a template: the type parameter its type is written as
+    # a stream parameter of a region: its values, given or taken, are the 1-D array ``shape``
+    stream: "Stream | None" = None
 
     @property
     def is_array(self) -> bool:
@@ -172,6 +174,7 @@ class Stream:
     ty: Ty
     depth: int = 2
     count: int | tuple | None = None
+    arg: str | None = None      # a region's stream parameter: "in" (the caller gives) or "out"
 
     @property
     def shape(self) -> tuple | None:

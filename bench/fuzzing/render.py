@@ -39,6 +39,9 @@ class _Writer:
         return text
 
     def sym_type(self, sym: P.Sym, template: bool = False) -> str:
+        if sym.stream is not None:
+            self.names.add("Stream")
+            return f"Stream[{self.ty(sym.ty)}, {sym.stream.depth}]"
         base = self.ty(sym.ty, sym.tname)
         if sym.shape is None:
             return base

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import prog as P
 from .render import render_module, render_schedule
-from .runner import make_args
+from .runner import backpressure_of, make_args
 
 _MAIN = '''
 
@@ -59,7 +59,8 @@ _TAIL_MODEL = '''model = {model!r}
     print("model:      ", model)
     _sys.exit(0 if interp == model else 1)'''
 
-_TAIL_RTL = '''rtl = _run(lambda: _schedule().build(target="rtl", simulator={simulator!r}))
+_TAIL_RTL = '''rtl = _run(lambda: _schedule().build(target="rtl", simulator={simulator!r},
+                                         backpressure={backpressure!r}))
     print("rtl:        ", rtl)
     _sys.exit(0 if interp == rtl else 1)'''
 
@@ -95,7 +96,7 @@ def write_repro(program: P.Program, result: dict, path: Path) -> Path:
     elif outcome == "cycle_mismatch":
         tail = _TAIL_CYCLES.format(simulator=simulator)
     else:
-        tail = _TAIL_RTL.format(simulator=simulator)
+        tail = _TAIL_RTL.format(simulator=simulator, backpressure=backpressure_of(program))
     text = source + _MAIN.format(name=path.name, outcome=outcome, key=result.get("key", ""),
                                  seed=program.seed, simulator=simulator, detail=detail,
                                  inputs=_literal(program), schedule=sched, tail=tail,

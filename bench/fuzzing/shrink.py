@@ -398,7 +398,9 @@ def _drop_kernel_arg(p, ki, j):
 def _drop_unused_region_params(p):
     region = p.kernel
     used = {id(a) for k in _kernel_defs(p) for a in k.args}
-    keep = [i for i, a in enumerate(region.params) if id(a) in used]
+    used |= {s for k in _kernel_defs(p) for s in _streams_of(k)}
+    keep = [i for i, a in enumerate(region.params)
+            if id(a if a.stream is None else a.stream) in used]
     region.params = [region.params[i] for i in keep]
     p.inputs = [p.inputs[i] for i in keep]
 

@@ -130,6 +130,9 @@ def dataflow_tags(program: P.Program) -> set:
         outcome, how = program.df_fault.split(":", 1)
         tags |= {f"df:{outcome}", f"df:{outcome}:{how}"}
     region = program.kernel
+    for p in region.params:
+        if p.stream is not None:
+            tags.add(f"stream:param_{p.stream.arg}")
     for s in P.walk_stmts(region.body):
         if isinstance(s, P.StreamDecl):
             st = s.stream

@@ -13,7 +13,7 @@ import numpy as np
 from ...errors import UnsupportedError
 from ...ir import nodes as ir
 from ...ir.layout import Layout, shift_and_mask_factors
-from ...types import Float, Index, Int
+from ...types import Float, Index, Int, is_fixed_or_int
 from .balance import balance_sums
 from .checks import CheckingBuilder
 from .graph import (BOOL, INDEX, Dfg, Node, affine_parts, bank_of, constant_bank,
@@ -140,9 +140,32 @@ class BlockBuilder(CheckingBuilder):
             if b.kind != "const" or len(signed_digits(b.attrs["value"])) > _SHIFT_ADD_TERMS:
                 return self.node("mul", e.type, [a, b], e.loc, op="mul")
             return self.node("op", e.type, [a, b], e.loc, op="mul")   # shifts and adds
+        if e.op in ("floordiv", "mod") and b.kind == "const" and \
+                _power_of_two(b.attrs["value"]) and \
+                all(_is_integer(t) for t in (e.type, e.lhs.type, e.rhs.type)) and \
+                (e.op == "floordiv" or not e.lhs.type.signed or
+                 -b.attrs["value"] >= e.type.raw_min):
+            return self.power_of_two_division(e, a, b.attrs["value"])
         if e.op in ("div", "floordiv", "mod"):
             return self.node("div", e.type, [a, b], e.loc, op=e.op)
         return self.node("op", e.type, [a, b], e.loc, op=e.op)
+
+    def power_of_two_division(self, e, a, d: int):
+        """``a // d`` (floor: an arithmetic shift) or ``a % d`` (the remainder has the sign of
+        ``a``: the low bits, less ``d`` when ``a`` is negative and they are not all 0), with
+        ``d`` a power of two: no divider."""
+        loc = e.loc
+        if e.op == "floordiv":
+            return self.node("op", e.type, [a, self.const(d.bit_length() - 1, e.rhs.type, loc)],
+                             loc, op="shr")
+        low = self.node("op", e.type, [a, self.const(d - 1, e.rhs.type, loc)], loc, op="and")
+        if not e.lhs.type.signed:
+            return low
+        negative = self.node("op", BOOL, [a, self.const(0, e.lhs.type, loc)], loc, op="lt")
+        inexact = self.node("op", BOOL, [low, self.const(0, e.type, loc)], loc, op="ne")
+        borrow = self.node("op", BOOL, [negative, inexact], loc, op="bool_and")
+        less = self.node("op", e.type, [low, self.const(-d, e.type, loc)], loc, op="add")
+        return self.select(borrow, less, low, e.type, loc)
 
     def e_UnaryOp(self, e):
         return self.node("op", e.type, [self.expr(e.operand)], e.loc, op=e.op)
@@ -451,3 +474,11 @@ def _run_time_bank_error(buffer: ir.Buffer, layout: Layout, d: int, divisor: int
         f"by {divisor}: the hardware divides only by powers of two",
         loc, f"use a {part.kind} factor that is {allowed} (e.g. {good}), or unroll the loops "
         "that index it")
+
+
+def _power_of_two(value) -> bool:
+    return isinstance(value, int) and value > 0 and value & (value - 1) == 0
+
+
+def _is_integer(t) -> bool:
+    return is_fixed_or_int(t) and t.fracs == 0
