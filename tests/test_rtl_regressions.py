@@ -369,6 +369,13 @@ def reversed_counter_divided(a: int12[2]) -> int32[6]:
     return R
 
 
+def reversed_counter_compared(a: int12[2]) -> int32[6]:
+    R: int32[6] = 0
+    for i in range(6):
+        R[i] = (i.reverse() < i) + 2 * (min(i.reverse(), a[0]) == a[0])   # RTL had it unsigned
+    return R
+
+
 @pytest.mark.parametrize("simulator", SIMULATORS)
 @pytest.mark.parametrize("unrolled", [False, True])
 def test_a_reversed_index_is_signed(simulator, unrolled):
@@ -377,3 +384,7 @@ def test_a_reversed_index_is_signed(simulator, unrolled):
         s.unroll("i")
     out = assert_rtl_equals_interp(s, [np.array([-3, 0], dtype=np.int16)], simulator)
     assert out.tolist() == [0, 715827882, -357913941, 357913941, -178956970, 536870912]
+    out = assert_rtl_equals_interp(reversed_counter_compared, [np.array([-3, 0], dtype=np.int16)],
+                                   simulator)
+    # 1, 3 and 5 reversed have bit 31 set: below both i and -3
+    assert out.tolist() == [2, 1, 2, 1, 2, 1]

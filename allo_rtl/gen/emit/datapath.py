@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Cat, Const, Mux, Signal, Value, unsigned
 
-from ...types import Index
+from ...types import Index, is_fixed_or_int
 from ..analysis.demand import demanded_bits
 from ..analysis.graph import Node, signed_digits
 from .memories import BankChoice
@@ -285,7 +285,8 @@ def _combinational(n: Node, v: list):
         lo = v[1].as_unsigned()[:max(1, (bits - 1).bit_length())]
         mask = (Const((1 << width) - 1, bits) << lo)[:bits]   # bits wide before ~
         return (old & ~mask) | (value << lo)[:bits]
-    if op == "reverse":
+    if op == "reverse":   # the raw bits, reversed, read as the value's own type
         raw = resize(v[0], unsigned(n.operands[0].type.bits))
-        return Cat(*[raw[i] for i in reversed(range(len(raw)))])
+        bits = Cat(*[raw[i] for i in reversed(range(len(raw)))])
+        return bits.as_signed() if is_fixed_or_int(n.type) and n.type.signed else bits
     raise AssertionError(f"no hardware for operation {op!r}")
