@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.types import (index, int4, int7, int8, int12, int16, int32, int64, uint1, uint3, uint4,
+from allo_rtl.types import (index, int1, int4, int7, int8, int9, int12, int16, int32, int64, uint1, uint3, uint4,
                             uint5, uint8, uint9, uint63)
 
 from .helpers_diagnostics import line_of
@@ -388,3 +388,21 @@ def test_a_reversed_index_is_signed(simulator, unrolled):
                                    simulator)
     # 1, 3 and 5 reversed have bit 31 set: below both i and -3
     assert out.tolist() == [2, 1, 2, 1, 2, 1]
+
+
+# -- a cast from unsigned to signed of the same width changes the value ------------------------
+
+def unsigned_bit_as_signed(u: uint1[2], a: int9[4]) -> int9[4]:
+    R: int9[4] = 0
+    for i in range(2):
+        v: int1 = u[i]            # 1 is -1 as an int1; the multiplier took it unsigned
+        R[i] = v * a[i]
+        R[i + 2] = int8(a[i + 2]) * uint8(a[i])
+    return R
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_same_width_cast_to_signed_is_not_a_widening(simulator):
+    u, a = np.array([1, 0], dtype=np.uint8), np.array([5, -92, 57, 3], dtype=np.int16)
+    out = assert_rtl_equals_interp(unsigned_bit_as_signed, [u, a], simulator)
+    assert out[:2].tolist() == [-5, 0]

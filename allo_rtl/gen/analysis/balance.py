@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...types import Float, Index
 from .graph import Node
+from .shapes import widens
 
 
 def _sum_parts(n: Node):
@@ -23,8 +24,7 @@ def _sum_parts(n: Node):
 
 def _unwidened(n: Node) -> Node:
     return n.operands[0] if n.kind == "op" and n.op == "cast" and \
-        not isinstance(n.operands[0].type, (Index, Float)) and \
-        n.operands[0].type.bits <= n.type.bits and n.operands[0].type.fracs == n.type.fracs else n
+        widens(n.operands[0].type, n.type) else n
 
 
 def balance_sums(nodes: list) -> None:

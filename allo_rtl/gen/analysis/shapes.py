@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amaranth.hdl import signed, unsigned
 
-from ...types import Float
+from ...types import Float, Index
 
 
 def shape_of(t):
@@ -33,8 +33,19 @@ def _significant_shape(node):
     shape = (signed if t.signed else unsigned)(t.bits)
     if node.kind == "op" and node.op == "cast":
         source = node.operands[0].type
-        extends = (not isinstance(source, Float) and source.fracs == t.fracs
-                   and source.bits <= t.bits and (t.signed or not source.signed))
-        if extends:
+        if widens(source, t):
             return _significant_shape(node.operands[0])
     return shape
+
+
+def widens(source, target) -> bool:
+    """Whether a cast from integer or fixed-point type ``source`` to ``target`` keeps every
+    value as it is (only repeats the sign bit or adds zeros): the same scale, and the same
+    signedness and no fewer bits, or unsigned into a wider signed type (uint1 into int1 makes
+    1 into -1)."""
+    if isinstance(source, (Float, Index)) or isinstance(target, (Float, Index)) or \
+            source.fracs != target.fracs:
+        return False
+    if source.signed == target.signed:
+        return source.bits <= target.bits
+    return target.signed and source.bits < target.bits
