@@ -47,7 +47,7 @@ class SumLoop(wiring.Component):
         n, i = Signal(32), Signal(32)
         acc = Signal(signed(32))
         running, draining, valid = Signal(), Signal(), Signal()
-        m.d.comb += [self.busy.eq(running | draining), self.mem_A.addr.eq(i[:4]),
+        m.d.comb += [self.busy.eq(running | draining), self.mem_A.raddr.eq(i[:4]),
                      self.mem_A.ren.eq(running), self.out_0.eq(acc)]
         m.d.sync += [valid.eq(running), self.done.eq(draining), draining.eq(0)]
         with m.If(valid):

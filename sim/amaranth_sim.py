@@ -73,7 +73,7 @@ def run_amaranth(component, job: SimJob) -> SimResult:
 
         sampled = [component.busy, component.done, *outputs]
         for _words, _depth, mem in model:
-            sampled += [mem.addr, mem.ren, mem.wen, mem.wdata]
+            sampled += [mem.raddr, mem.ren, mem.waddr, mem.wen, mem.wdata]
         streams_at = len(sampled)
         for end in ends:
             sampled += end.sampled()
@@ -96,12 +96,12 @@ def run_amaranth(component, job: SimJob) -> SimResult:
                 ctx.set(component.start, 0)
             at = n_out
             for words, depth, mem in model:
-                addr, ren, wen, wdata = rest[at:at + 4]
-                at += 4
+                raddr, ren, waddr, wen, wdata = rest[at:at + 5]
+                at += 5
                 if ren:
-                    ctx.set(mem.rdata, words[addr] if addr < depth else 0)
-                if wen and addr < depth:
-                    words[addr] = wdata
+                    ctx.set(mem.rdata, words[raddr] if raddr < depth else 0)
+                if wen and waddr < depth:
+                    words[waddr] = wdata
             if ends:
                 at = streams_at - 2
                 for end in ends:

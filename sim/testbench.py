@@ -1,8 +1,8 @@
 """The Verilog testbench wrapped around a design for the cocotb simulators.
 
 Everything that happens every cycle lives here, in the simulator, not in Python: one behavioural
-memory per memory interface (latency-1 reads, reads beyond the depth give 0, writes beyond it
-are dropped), a counter of the cycles ``busy`` was high, and ``finished``, set by the edge that
+memory per memory interface (a read port with latency-1 reads and a write port; reads beyond
+the depth give 0, writes beyond it are dropped), a counter of the cycles ``busy`` was high, and ``finished``, set by the edge that
 samples ``done``. That same edge dumps every memory with ``$writememh``; memories are loaded
 with ``$readmemh`` at time 0. File names come from plusargs, so the compiled testbench serves
 every run of the design:
@@ -54,9 +54,11 @@ def _memory(port) -> tuple[list[str], list[str], list[str], list[str]]:
     """Declarations, per-edge access, time-0 loading and dumping of one memory."""
     p, w, aw, depth = port.port, port.width, port.addr_width, port.depth
     store = f"store_{p}"
-    in_range = f"{p}__addr < {depth}" if depth < (1 << aw) else "1'b1"
+    def in_range(addr):
+        return f"{p}__{addr} < {depth}" if depth < (1 << aw) else "1'b1"
     decls = [
-        f"    wire {_vec(aw)}{p}__addr;",
+        f"    wire {_vec(aw)}{p}__raddr;",
+        f"    wire {_vec(aw)}{p}__waddr;",
         f"    wire {p}__ren;",
         f"    wire {p}__wen;",
         f"    wire {_vec(w)}{p}__wdata;",
@@ -64,8 +66,8 @@ def _memory(port) -> tuple[list[str], list[str], list[str], list[str]]:
         f"    reg {_vec(w)}{store} [0:{(1 << aw) - 1}];",
     ]
     access = [
-        f"        if ({p}__ren) {p}__rdata <= ({in_range}) ? {store}[{p}__addr] : {w}'d0;",
-        f"        if ({p}__wen && ({in_range})) {store}[{p}__addr] <= {p}__wdata;",
+        f"        if ({p}__ren) {p}__rdata <= ({in_range('raddr')}) ? {store}[{p}__raddr] : {w}'d0;",
+        f"        if ({p}__wen && ({in_range('waddr')})) {store}[{p}__waddr] <= {p}__wdata;",
     ]
     load = [
         f"        {p}__rdata = {w}'d0;",
@@ -148,7 +150,8 @@ def testbench_verilog(info: DesignInfo) -> str:
         access += c
         load += l
         dump += u
-        connections += [f"{a.port}__{m}" for m in ("addr", "ren", "wen", "wdata", "rdata")]
+        connections += [f"{a.port}__{m}" for m in ("raddr", "ren", "waddr", "wen", "wdata",
+                                                     "rdata")]
     handshakes, stream_setup = [], []
     for p in info.streams:
         d, h, l, u = _stream(p, stream_count_port(p))

@@ -56,7 +56,7 @@ class VectorAdd(wiring.Component):
         m.d.comb += [
             self.busy.eq((state == self.READ) | (state == self.WRITE)),
             self.done.eq(state == self.FINISH),
-            a.addr.eq(i), b.addr.eq(i), c.addr.eq(i),
+            a.raddr.eq(i), b.raddr.eq(i), c.waddr.eq(i),
             c.wdata.eq(a.rdata.as_signed() + b.rdata.as_signed()),
         ]
         with m.Switch(state):
@@ -111,7 +111,7 @@ class ScaleSum(wiring.Component):
         m.d.comb += [
             self.busy.eq((state == self.READ) | (state == self.DRAIN)),
             self.done.eq(state == self.FINISH),
-            mem.addr.eq(i),
+            mem.raddr.eq(i),
             self.out_0.eq(acc * x),
         ]
         with m.If(valid):

@@ -157,7 +157,7 @@ def test_external_simulators_run_generated_hardware(simulator, tmp_path):
 def test_verilog_and_component_targets():
     s = allo.customize(vadd)
     text = s.build(target="verilog")
-    assert "module vadd" in text and "mem_A__addr" in text and "mem_result0__wdata" in text
+    assert "module vadd" in text and "mem_A__raddr" in text and "mem_result0__wdata" in text
     top = s.build(target="amaranth")
     top._MustUse__silence = True          # inspected here, not elaborated
     members = dict(top.signature.members)

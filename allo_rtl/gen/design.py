@@ -40,14 +40,18 @@ from ..types import AlloType
 
 
 class MemorySignature(wiring.Signature):
-    """An external memory interface, seen from the design that accesses the memory."""
+    """An external memory interface, seen from the design that accesses the memory: a read
+    port (``raddr``, ``ren``; ``rdata`` one cycle later) and a write port (``waddr``, ``wen``,
+    ``wdata``), as a simple dual-port block RAM has, so that ``y[i] += ...`` reads one word and
+    writes another in the same cycle. The design never reads and writes one word in a cycle."""
 
     def __init__(self, addr_width: int, data_width: int):
         self.addr_width, self.data_width = addr_width, data_width
         super().__init__({
-            "addr": Out(unsigned(addr_width)),
+            "raddr": Out(unsigned(addr_width)),
             "ren": Out(1),
             "rdata": In(unsigned(data_width)),
+            "waddr": Out(unsigned(addr_width)),
             "wen": Out(1),
             "wdata": Out(unsigned(data_width)),
         })

@@ -8,9 +8,10 @@ its kernels share, and the controller state that starts the kernels and waits fo
   is there to get in the next cycle, and a FIFO of depth 2 or more passes one value per
   cycle.
 * An array passed to kernels of the region is one storage (a memory interface, a memory, or
-  registers) that several kernels may access in one cycle. Per bank, the kernels' requests
-  are granted in the region's call order, one per cycle; a kernel whose request is not granted
-  stalls (``stall`` in) and asks again in the next cycle. A request counts only when the kernel
+  registers) that several kernels may access in one cycle. Per bank and port (read, write),
+  the kernels' requests are granted in the region's call order, one per cycle; a kernel whose
+  request is not granted stalls (``stall`` in) and asks again in the next cycle. A request
+  counts only when the kernel
   is not blocked on a stream, so a kernel waiting for another can never keep it from the
   memory it needs to make progress. The read data a kernel gets is held for it until it takes
   it (it may stall right after its read was served).
@@ -271,32 +272,38 @@ def bank_member_of(param: ir.Buffer, layout: Layout, bank: int) -> str:
 
 
 def _arbitrate(m, shared, ports: list, blocked, halted, denied, tag) -> None:
-    """One bank's port ``shared`` for the kernels' interfaces ``ports`` ([(kernel index,
-    interface)], highest priority first)."""
-    free = Const(1)
-    fires = []
+    """One bank's interface ``shared`` (a read and a write port) for the kernels' interfaces
+    ``ports`` ([(kernel index, interface)], highest priority first): each port is granted to
+    the first kernel asking for it."""
+    free = {"read": Const(1), "write": Const(1)}
+    fires = {"read": [], "write": []}
     for index, port in ports:
-        request = Signal(name=f"{tag}_req{index}")
-        grant = Signal(name=f"{tag}_grant{index}")
-        fire = Signal(name=f"{tag}_fire{index}")
-        # a kernel blocked on a stream does not ask (see the docstring); one granted this port
-        # but stalled by another uses it neither
-        m.d.comb += [request.eq((port.ren | port.wen) & ~blocked[index]),
-                     grant.eq(request & free), fire.eq(grant & ~halted[index])]
-        free = free & ~request
-        denied[index].append(request & ~grant)
-        fires.append((fire, port))
+        refused = []
+        for kind, enable in (("read", port.ren), ("write", port.wen)):
+            request = Signal(name=f"{tag}_{kind}_req{index}")
+            fire = Signal(name=f"{tag}_{kind}_fire{index}")
+            # a kernel blocked on a stream does not ask (see the docstring); one granted this
+            # port but stalled by another uses it neither
+            m.d.comb += [request.eq(enable & ~blocked[index]),
+                         fire.eq(request & free[kind] & ~halted[index])]
+            refused.append(request & ~free[kind])
+            free[kind] = free[kind] & ~request
+            fires[kind].append((fire, port))
+        denied[index].append(any_of(refused))
         read_fired = Signal(name=f"{tag}_read{index}")
         held = Signal(len(port.rdata), name=f"{tag}_held{index}")
-        m.d.sync += read_fired.eq(fire & port.ren)
+        m.d.sync += read_fired.eq(fires["read"][-1][0])
         with m.If(read_fired):
             m.d.sync += held.eq(shared.rdata)
         m.d.comb += port.rdata.eq(Mux(read_fired, shared.rdata, held))
-    for fire, port in reversed(fires):   # the granted kernel's address and data
+    for fire, port in reversed(fires["read"]):   # the granted kernels' addresses and data
         with m.If(fire):
-            m.d.comb += [shared.addr.eq(port.addr), shared.wdata.eq(port.wdata)]
-    m.d.comb += [shared.ren.eq(any_of(fire & port.ren for fire, port in fires)),
-                 shared.wen.eq(any_of(fire & port.wen for fire, port in fires))]
+            m.d.comb += shared.raddr.eq(port.raddr)
+    for fire, port in reversed(fires["write"]):
+        with m.If(fire):
+            m.d.comb += [shared.waddr.eq(port.waddr), shared.wdata.eq(port.wdata)]
+    m.d.comb += [shared.ren.eq(any_of(fire for fire, _ in fires["read"])),
+                 shared.wen.eq(any_of(fire for fire, _ in fires["write"]))]
 
 
 def _merge_register_writes(m, shared, buffer, sharing, halted) -> None:

@@ -1,7 +1,8 @@
 """The arrays of one function as storage: external interfaces, block RAMs and registers.
 
 An array parameter or an array result is external: a ``MemorySignature`` interface per bank
-(``mem_<name>`` unbanked, ``mem_<name>_<bank>`` when partitioned; one access per cycle each),
+(``mem_<name>`` unbanked, ``mem_<name>_<bank>`` when partitioned; a read and a write per cycle
+each, as a simple dual-port block RAM),
 or one ``RegisterFileSignature`` (``mem_<name>``) when a partition leaves one word per bank: the
 caller holds those words in registers. A local array is an ``amaranth.lib.memory.Memory`` per
 bank with one read and one write port (simple dual-port block RAM), or registers when every
@@ -36,17 +37,18 @@ class ExternalBank:
         return _signed(self.buffer, self.iface.rdata)
 
     def read(self, m, addr):
-        m.d.comb += [self.iface.addr.eq(addr[:self.addr_width]), self.iface.ren.eq(1)]
+        m.d.comb += [self.iface.raddr.eq(addr[:self.addr_width]), self.iface.ren.eq(1)]
 
     def write(self, m, addr, data, pred):
-        m.d.comb += [self.iface.addr.eq(addr[:self.addr_width]), self.iface.wdata.eq(data)]
+        m.d.comb += [self.iface.waddr.eq(addr[:self.addr_width]), self.iface.wdata.eq(data)]
         m.d.comb += self.iface.wen.eq(1 if pred is None else pred)
 
     def bind(self, m, callee_iface, writes: bool):
-        m.d.comb += [self.iface.addr.eq(callee_iface.addr), self.iface.ren.eq(callee_iface.ren),
-                     callee_iface.rdata.eq(self.iface.rdata)]
+        m.d.comb += [self.iface.raddr.eq(callee_iface.raddr),
+                     self.iface.ren.eq(callee_iface.ren), callee_iface.rdata.eq(self.iface.rdata)]
         if writes:
-            m.d.comb += [self.iface.wen.eq(callee_iface.wen),
+            m.d.comb += [self.iface.waddr.eq(callee_iface.waddr),
+                         self.iface.wen.eq(callee_iface.wen),
                          self.iface.wdata.eq(callee_iface.wdata)]
 
 
@@ -77,10 +79,10 @@ class MemoryBank:
         m.d.comb += self.wport.en.eq(1 if pred is None else pred)
 
     def bind(self, m, callee_iface, writes: bool):
-        m.d.comb += [self.rport.addr.eq(callee_iface.addr), self.ren.eq(callee_iface.ren),
+        m.d.comb += [self.rport.addr.eq(callee_iface.raddr), self.ren.eq(callee_iface.ren),
                      callee_iface.rdata.eq(self.rport.data)]
         if writes:
-            m.d.comb += [self.wport.addr.eq(callee_iface.addr),
+            m.d.comb += [self.wport.addr.eq(callee_iface.waddr),
                          self.wport.en.eq(callee_iface.wen),
                          self.wport.data.eq(callee_iface.wdata)]
 
@@ -170,11 +172,11 @@ class Registers:
             return
         for bank, iface in enumerate(callee_ifaces):
             rdata = Signal(len(iface.rdata), name=f"{self.buffer.name}_bind{bank}_rdata")
-            m.d.sync += rdata.eq(self._word(iface.addr, bank))
+            m.d.sync += rdata.eq(self._word(iface.raddr, bank))
             m.d.comb += iface.rdata.eq(rdata)
             if writes:
                 with m.If(iface.wen):
-                    m.d.sync += self._word(iface.addr, bank).eq(iface.wdata)
+                    m.d.sync += self._word(iface.waddr, bank).eq(iface.wdata)
 
 
 class RegisterPort:

@@ -188,12 +188,11 @@ class Planner:
 
     def port_of(self, buffer, kind, banks):
         """[(port, accesses per cycle)] an access to one of ``banks`` takes: per bank it may
-        reach, one shared port of an external interface, a read or a write port of a local
-        memory; registers have no limit."""
-        storage = self.storage_kind(buffer)
-        if storage in IN_REGISTERS:
+        reach, the read or the write port of a local memory or an external interface;
+        registers have no limit."""
+        if self.storage_kind(buffer) in IN_REGISTERS:
             return [((id(buffer), None), None)]
-        role = "rw" if storage == "external" else "r" if kind == "load" else "w"
+        role = "r" if kind == "load" else "w"
         return [((id(buffer), b, role), 1) for b in banks]
 
     def read_latency(self, buffer) -> int:
