@@ -14,7 +14,7 @@ def blocks_of(section: str) -> list:
 
 def test_the_dataflow_and_systolic_examples_run(tmp_path):
     blocks = blocks_of("Dataflow")
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     for k, code in enumerate(blocks):
         path = tmp_path / f"readme_dataflow{k}.py"   # kernels need a source file to be read from
         path.write_text(code)
