@@ -47,11 +47,11 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     probe_signals = _find_probe_signals(sim, info.probes)
     fifo_signals = _find_probe_signals(sim, info.fifo_probes)
     wait_signals = _find_probe_signals(sim, info.wait_probes)
-    sources = [_Source(getattr(component, p.port), job.stream_bits[p.port], seed)
-               for p, seed in zip(info.streams, job.gap_seeds()) if p.direction == "in"]
+    sources = {p.port: _Source(getattr(component, p.port), job.stream_bits[p.port], seed)
+               for p, seed in zip(info.streams, job.gap_seeds()) if p.direction == "in"}
     sinks = {p.port: _Sink(getattr(component, p.port), seed)
              for p, seed in zip(info.streams, job.gap_seeds()) if p.direction == "out"}
-    ends = sources + list(sinks.values())
+    ends = list(sources.values()) + list(sinks.values())
     outcome = {}
 
     async def bench(ctx):
@@ -145,9 +145,7 @@ def run_amaranth(component, job: SimJob) -> SimResult:
     return job.result(outcome["outputs"], memories, outcome["cycles"], simulator="amaranth",
                       fifo_occupancy=outcome["fifos"], deadlock=outcome.get("deadlock"),
                       stream_values={port: sink.values for port, sink in sinks.items()},
-                      stream_taken={p.port: src.taken for p, src in
-                                    zip([p for p in info.streams if p.direction == "in"],
-                                        sources)})
+                      stream_taken={port: source.taken for port, source in sources.items()})
 
 
 class _Source:

@@ -38,7 +38,7 @@ def _stream_edges(handshakes: list) -> list:
         "        if (!rst && !finished) begin",
         *handshakes,
         "            stream_wait_seen <= stream_wait;",
-            "            if (deadlock_edge) deadlocked <= 1'b1;",
+        "            if (deadlock_edge) deadlocked <= 1'b1;",
         "            stuck_edges <= stream_wait ? stuck_edges + 1 : 0;",
         "        end",
         "    end",

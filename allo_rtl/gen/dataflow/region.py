@@ -11,10 +11,9 @@ its kernels share, and the controller state that starts the kernels and waits fo
   registers) that several kernels may access in one cycle. Per bank and port (read, write),
   the kernels' requests are granted in the region's call order, one per cycle; a kernel whose
   request is not granted stalls (``stall`` in) and asks again in the next cycle. A request
-  counts only when the kernel
-  is not blocked on a stream, so a kernel waiting for another can never keep it from the
-  memory it needs to make progress. The read data a kernel gets is held for it until it takes
-  it (it may stall right after its read was served).
+  counts only when the kernel is not blocked on a stream, so a kernel waiting for another can
+  never keep it from the memory it needs to make progress. The read data a kernel gets is held
+  for it until it takes it (it may stall right after its read was served).
 * A stream parameter of the function (a region's stream argument) is a port of its Component
   (``stream_<name>``). An input (its kernel gets from it) is that kernel's own handshake: ready
   rises in the cycle the kernel takes the value. An output leaves through a FIFO of the
