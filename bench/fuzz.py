@@ -52,9 +52,9 @@ def parse(argv=None):
     ap.add_argument("--features", default=",".join(generator.DEFAULT_FEATURES),
                     help="generator feature groups (default: all but dataflow): "
                     + ",".join(generator.FEATURE_GROUPS) + "; opt-in: dataflow, which makes "
-                    "every case a df.region of kernels linked by streams (RTL targets refuse "
-                    "streams for now: such cases end as rtl_rejected after the interpreter and "
-                    "the model agree); with faults, some regions deadlock")
+                    "every case a df.region of kernels linked by streams, some of them its "
+                    "stream arguments (RTL runs them with random gaps); with faults, some "
+                    "regions deadlock")
     ap.add_argument("--fault-rate", type=float, default=0.05,
                     help="share of cases allowed to fault at run time")
     ap.add_argument("--case-seed", type=int, default=None, help="run only the case of this seed")
