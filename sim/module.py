@@ -75,7 +75,9 @@ class RtlModule:
                                    if p.direction == "in"},
                           backpressure=self.backpressure)
         self.cycles, self.waves = result.cycles, result.waves
-        self.fifo_occupancy = {p.key: v for p, v in zip(info.fifo_probes, result.fifo_occupancy)}
+        # in values: a stream of blocks counts a block begun as one
+        self.fifo_occupancy = {p.key: None if v is None else -(-v // p.words)
+                               for p, v in zip(info.fifo_probes, result.fifo_occupancy)}
         if result.deadlock is not None:   # the design waits for values the caller lacks
             raise dataflow_deadlock([(probe.kernel, *probe.waits[v - 1])
                                      for probe, v in zip(info.wait_probes, result.deadlock)

@@ -9,7 +9,6 @@ import allo_rtl.dataflow as df
 from allo_rtl.errors import AlloDeadlockError, AlloIndexError, SimulationError, UnsupportedError
 from allo_rtl.types import Stream, int1, int8, int16, int32
 
-from .helpers_diagnostics import check
 from .helpers_rtl import assert_rtl_equals_interp, copy_args
 
 SIMULATORS = ["amaranth", "verilator", "icarus"]
@@ -201,33 +200,53 @@ def test_typed_values_and_branches_through_a_chain(simulator):
     assert_rtl_equals_interp(s, [A, np.zeros(8, dtype=np.int16)], simulator)
 
 
-# -- what RTL targets refuse, with located errors ------------------------------------------------
+# -- streams of blocks ----------------------------------------------------------------------------
 
-@df.region()
-def blocks(A: int32[2, 4], B: int32[2, 4]):
-    rows: Stream[int32[4], 2]
+def blocks_of_rows(extra_gets: int):
+    @df.region()
+    def blocks(A: int16[3, 4], B: int16[3, 4]):
+        rows: Stream[int16[4], 2]
 
-    @df.kernel(mapping=[1], args=[A])
-    def send(a: int32[2, 4]):
-        for i in range(2):
-            row: int32[4] = 0
-            for j in range(4):
-                row[j] = a[i, j]
-            rows.put(row)  # <- here
+        @df.kernel(mapping=[1], args=[A])
+        def send(a: int16[3, 4]):
+            for i in range(3):
+                row: int16[4] = 0
+                for j in range(4):
+                    row[j] = a[i, j] + i
+                rows.put(row)
 
-    @df.kernel(mapping=[1], args=[B])
-    def take(b: int32[2, 4]):
-        for i in range(2):
-            row: int32[4] = rows.get()
-            for j in range(4):
-                b[i, j] = row[j]
+        @df.kernel(mapping=[1], args=[B])
+        def take(b: int16[3, 4]):
+            for i in range(3 + extra_gets):
+                row: int16[4] = rows.get()
+                for j in range(4):
+                    b[i % 3, j] = row[3 - j] * 2
+    return blocks
 
 
-def test_streams_of_blocks_are_refused_on_rtl_for_now():
-    with pytest.raises(UnsupportedError) as info:
-        df.customize(blocks).build(target="verilog")
-    check(info, UnsupportedError, "stream 'rows' carries blocks (Stream[int32[4], 2]), which "
-          "RTL targets do not build yet", "rows.put", where=blocks)
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_stream_of_blocks_passes_them_element_by_element(simulator):
+    s = df.customize(blocks_of_rows(0))
+    A = np.arange(12, dtype=np.int16).reshape(3, 4) - 5
+    B = np.zeros((3, 4), dtype=np.int16)
+    mod = s.build(target="rtl", simulator=simulator)
+    mod(A, B)
+    assert B.tolist() == ((A + np.arange(3)[:, None])[:, ::-1] * 2).tolist()
+    assert 1 <= mod.fifo_occupancy["blocks:rows"] <= 2      # counted in blocks
+    (row,) = s.report().streams
+    assert (row.width, row.depth, row.fifo) == (16, 2, "registers")
+
+
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_a_stream_of_blocks_deadlocks_where_the_interpreter_does(simulator):
+    s = df.customize(blocks_of_rows(1))
+    A = np.zeros((3, 4), dtype=np.int16)
+    with pytest.raises(AlloDeadlockError) as interp:
+        s.build()(A, np.zeros((3, 4), dtype=np.int16))
+    with pytest.raises(AlloDeadlockError) as rtl:
+        s.build(target="rtl", simulator=simulator)(A, np.zeros((3, 4), dtype=np.int16))
+    assert rtl.value.message == interp.value.message
+    assert "take_0 waits to get from 'rows' (empty)" in rtl.value.message
 
 
 # -- regressions found by the dataflow fuzzer (shrunk) ---------------------------------------------

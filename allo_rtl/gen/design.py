@@ -206,8 +206,8 @@ class StateProbe:
 
 @dataclass(frozen=True)
 class FifoProbe:
-    """Where the register holding a FIFO's highest occupancy in a run is (``path`` and
-    ``signal`` as in ``StateProbe``), and which stream it is: ``stream`` of the region in
+    """Where the register holding a FIFO's highest occupancy in a run (in words) is (``path``
+    and ``signal`` as in ``StateProbe``), and which stream it is: ``stream`` of the region in
     ``function``, ``depth`` values deep."""
 
     path: tuple
@@ -215,6 +215,7 @@ class FifoProbe:
     stream: str
     function: str
     depth: int
+    words: int = 1          # FIFO words per value: a block's elements for a stream of blocks
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from ..ir.layout import Layout
 from ..types import ArrayType
 from .emit.component import FunctionDesign, KernelComponent, written_in
 from .dataflow.region import fifo_channels, occupancy_name, waiting_name
-from .dataflow.streams import stream_port_name
+from .dataflow.streams import stream_port_name, words_per_value
 from .design import (ArrayPort, DesignInfo, FifoProbe, ScalarPort, StateProbe, StreamPort,
                      WaitProbe)
 from .emit.error_status import number_checks
@@ -169,7 +169,7 @@ def _probes(design: FunctionDesign, path: tuple) -> list:
 def _fifo_probes(design: FunctionDesign, path: tuple) -> list:
     inside = _inside(design, path)
     out = [FifoProbe(inside, occupancy_name(region, channel), channel.name, design.name,
-                     channel.depth)
+                     channel.depth, words_per_value(channel))
            for region in design.plan.regions for channel in fifo_channels(region, design.hw.fn)]
     for name, callee in design.callees.items():
         out.extend(_fifo_probes(callee, inside + (name,)))

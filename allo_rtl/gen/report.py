@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..ir import nodes as ir
 from ..ir.layout import Layout
 from .dataflow.region import fifo_kind
+from .dataflow.streams import fifo_words
 from .scheduling.regions import Loop, Pipeline, Seq, latency
 
 
@@ -237,8 +238,8 @@ def _stream_rows(function: str, stmt: ir.Parallel, designs: dict) -> list:
         for p, a in zip(call.func.params, call.args):
             if isinstance(a, ir.ChannelRef) and p in roles:
                 ends.setdefault(id(a.channel), {})[roles[p]] = call.func.name
-    return [StreamReport(function, ch.name, ch.loc.line, ch.elem.bits, ch.depth,
-                         fifo_kind(ch.depth),
+    return [StreamReport(function, ch.name, ch.loc.line, fifo_words(ch)[0], ch.depth,
+                         fifo_kind(fifo_words(ch)[1]),
                          ends.get(id(ch), {}).get("put", "-"), ends.get(id(ch), {}).get("get", "-"))
             for ch in stmt.channels]
 

@@ -46,8 +46,8 @@ def _float_error(what: str, loc) -> UnsupportedError:
 
 
 def check_supported(fn: ir.Function) -> None:
-    """Reject what RTL targets cannot build yet: floats (at their first use), streams of
-    blocks, and streams passed to kernels outside a region."""
+    """Reject what RTL targets cannot build yet: floats (at their first use) and streams
+    passed to kernels outside a region."""
     for p in fn.params:
         t = p.elem if isinstance(p, ir.Buffer) else p.type
         if isinstance(t, Float):
@@ -59,12 +59,6 @@ def check_supported(fn: ir.Function) -> None:
     concurrent = {id(call) for stmt in ir.walk_stmts(fn.body) if isinstance(stmt, ir.Parallel)
                   for call in stmt.calls}
     for stmt in ir.walk_stmts(fn.body):
-        if isinstance(stmt, ir.StreamGetInto) or (isinstance(stmt, ir.StreamPut) and
-                                                   isinstance(stmt.channel.elem, ArrayType)):
-            raise UnsupportedError(f"stream {stmt.channel.name!r} carries blocks "
-                                   f"({stmt.channel.type!r}), which RTL targets do not build "
-                                   "yet", stmt.loc, "stream the block's elements one by one, "
-                                   "or run it with target='interp'")
         if isinstance(stmt, ir.CallStmt) and id(stmt) not in concurrent and \
                 any(isinstance(a, ir.ChannelRef) for a in stmt.args):
             raise UnsupportedError(f"kernel {stmt.func.name!r} is passed a stream outside a "
@@ -216,6 +210,10 @@ class Normalizer:
         elif isinstance(stmt, ir.CallStmt):
             self.check_call_aliasing(stmt)
             new = ir.CallStmt(stmt.loc, stmt.func, [h(a) for a in stmt.args], stmt.targets)
+        elif isinstance(stmt, ir.StreamPut) and isinstance(stmt.channel.elem, ArrayType):
+            return self.block_transfer(stmt.channel, stmt.value.buffer, "put", stmt.loc)
+        elif isinstance(stmt, ir.StreamGetInto):
+            return self.block_transfer(stmt.channel, stmt.buffer, "get", stmt.loc)
         elif isinstance(stmt, ir.StreamPut):
             new = ir.StreamPut(stmt.loc, stmt.channel, h(stmt.value))
         elif isinstance(stmt, ir.Parallel):
@@ -228,6 +226,22 @@ class Normalizer:
             raise UnsupportedError(f"statement {type(stmt).__name__} is not supported on RTL "
                                    "targets", stmt.loc, "build with target='interp'")
         return pre + [new]
+
+    def block_transfer(self, channel: ir.Channel, buf: ir.Buffer, op: str, loc) -> list:
+        """A block put into (or got from) a stream of blocks, element by element in row-major
+        order, a pipelined loop nest: the hardware's FIFO holds the stream's depth in blocks
+        as words (``dataflow/streams.py``). In a deadlock both ends wait at a block's edge,
+        where the interpreter's whole-block operations wait too."""
+        elem = channel.elem.elem
+        loop_vars = [self.fresh(f"{channel.name}_{op}{d}", INDEX, loc)
+                     for d in range(len(buf.shape))]
+
+        def transfer(index):
+            if op == "put":
+                return [ir.StreamPut(loc, channel, ir.Load(elem, loc, buf, list(index)))]
+            return [ir.Store(loc, buf, list(index), ir.StreamGet(elem, loc, channel))]
+        return loop_nest(loop_vars, list(buf.shape), transfer, loc, f"{channel.name}_{op}",
+                         pipeline_innermost=True)
 
     def check_call_aliasing(self, stmt: ir.CallStmt) -> None:
         seen = {}

@@ -39,7 +39,7 @@ from ...ir import nodes as ir
 from ...ir.layout import Layout
 from ..analysis.storage import bank_members, register_port
 from ..design import MemorySignature, RegisterFileSignature, addr_width
-from .streams import any_of, stream_port_name
+from .streams import any_of, fifo_words, stream_port_name
 
 # A value put into an empty FIFO reaches its output within two cycles, so a region whose
 # running kernels all wait this long is deadlocked.
@@ -89,7 +89,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
                 if id(c) in ends.fifos]
     fifos = [ends.fifos[id(c)] for c in channels]
     for channel, fifo in zip(channels, fifos):   # the highest occupancy since the start
-        highest = Signal(range(channel.depth + 1), name=occupancy_name(region, channel))
+        highest = Signal(range(fifo_words(channel)[1] + 1), name=occupancy_name(region, channel))
         with m.If(flush):
             m.d.sync += highest.eq(0)
         with m.Elif(fifo.level > highest):
@@ -192,8 +192,9 @@ def _connect_streams(m, stmt, kernels, flush, tag, component) -> _StreamEnds:
     ends = _StreamEnds()
 
     def fifo_for(channel):
-        kind = SyncFIFO if fifo_kind(channel.depth) == "registers" else SyncFIFOBuffered
-        fifo = kind(width=channel.elem.bits, depth=channel.depth)
+        bits, words = fifo_words(channel)
+        fifo = (SyncFIFO if fifo_kind(words) == "registers" else SyncFIFOBuffered)(
+            width=bits, depth=words)
         m.submodules[f"{tag}_fifo_{channel.name}"] = ResetInserter({"sync": flush})(fifo)
         ends.fifos[id(channel)] = fifo
         return fifo

@@ -27,6 +27,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...errors import UnsupportedError
 from ...ir import nodes as ir
+from ...types import ArrayType
 
 
 def stream_roles(fn: ir.Function, body: list) -> dict:
@@ -59,11 +60,25 @@ def stream_port_name(channel: ir.Channel) -> str:
     return f"stream_{channel.name}"
 
 
+def fifo_words(channel: ir.Channel) -> tuple:
+    """``(bits, words)``: the width and depth of the FIFO of ``channel``. A stream of blocks
+    passes each block element by element (``normalize.py``), so its FIFO holds the stream's
+    depth times the block's elements."""
+    elem = channel.elem
+    if isinstance(elem, ArrayType):
+        return elem.elem.bits, channel.depth * elem.size
+    return elem.bits, channel.depth
+
+
+def words_per_value(channel: ir.Channel) -> int:
+    return channel.elem.size if isinstance(channel.elem, ArrayType) else 1
+
+
 def stream_members(roles: dict) -> dict:
     """The signature members of a kernel's stream ports."""
     members = {}
     for channel, role in roles.items():
-        signature = stream.Signature(unsigned(channel.elem.bits))
+        signature = stream.Signature(unsigned(fifo_words(channel)[0]))
         members[stream_port_name(channel)] = In(signature) if role == "get" else Out(signature)
     return members
 
