@@ -218,8 +218,19 @@ class InstanceModel(Model):
         self.queues = queues
         self.trace = []
 
+    def stmt(self, s, env):
+        if isinstance(s, P.Decl) and s.sym.is_array and isinstance(s.init, P.Get):   # a block
+            self.tick()
+            self.line = s.line
+            env[s.sym] = list(self.take(s.init.chan))
+            return
+        super().stmt(s, env)
+
     def other_stmt(self, s, env):
-        if isinstance(s, P.Put):
+        if isinstance(s, P.Put) and s.chan.stream.block is not None:
+            self.queues[s.chan.key].append(list(env[s.value.sym]))   # the stream keeps a copy
+            self.trace.append(("put", s.chan.key, self.line))
+        elif isinstance(s, P.Put):
             value = self.conv(s.value, s.chan.stream.ty, env)
             self.queues[s.chan.key].append(value)
             self.trace.append(("put", s.chan.key, self.line))

@@ -361,7 +361,8 @@ class DataflowGen(DataflowGroups):
                 helpers.append(self.helper(list(helpers)))
         self.df_helpers = helpers
         streams, kernels, faults = [], [], []
-        groups = r.choices(["chain", "meta", "grid", "diamond", "rows"], weights=[5, 4, 2, 3, 2],
+        groups = r.choices(["chain", "meta", "grid", "diamond", "rows", "blocks"],
+                           weights=[5, 4, 2, 3, 2, 2],
                            k=r.choice([1, 1, 2]))
         for g in groups:
             if g == "chain":

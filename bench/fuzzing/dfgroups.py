@@ -226,6 +226,51 @@ class DataflowGroups:
         k.fn.body = [P.PidDecl(syms=[pi, pj]), P.MetaIf(branches=branches, orelse=middle)]
         kernels.append(k)
 
+    # -- group: blocks through a stream ---------------------------------------------------------
+    def df_blocks(self, streams, kernels, faults):
+        """A producer filling a local array per iteration and putting it whole into a stream of
+        blocks; a consumer getting each block into an array and folding it into its output."""
+        r = self.r
+        shape = (r.randint(1, 4),) if r.random() < 0.5 else (r.randint(1, 3), r.randint(2, 3))
+        ty = self.int_type()
+        s = P.Stream(self.name("blk"), ty, self.depth(), block=shape)
+        streams.append(s)
+        chan = P.Chan(s, None)
+        trips = r.randint(1, 5)
+
+        k, c, _ = self.df_kernel("src", [1], self.df_input_list(r.choice([1, 2])), [], "blocks",
+                                 "source")
+        loop, inner, inner_body = self.df_loop(c, trips)
+        block = Sym(self.name("L"), ty, shape)
+        inner_body.append(P.Decl(sym=block, init=0))
+        inner_body += self.each_element(inner, shape, lambda cc, idx: [P.Assign(
+            target=Load(block, idx), value=self.expr(cc))])
+        inner_body.append(P.Put(chan=chan, value=Ref(block)))
+        k.fn.body = self.df_prelude(c) + [loop]
+        kernels.append(k)
+
+        out = self.df_output(shape)
+        k, c, owned = self.df_kernel("sink", [1], [], [out], "blocks", "sink")
+        loop, inner, inner_body = self.df_loop(c, trips)
+        got = Sym(self.name("G"), s.ty, shape)
+        inner_body.append(P.Decl(sym=got, init=P.Get(chan=chan)))
+        inner.scalars = list(inner.scalars)
+        inner_body += self.each_element(inner, shape, lambda cc, idx: [P.Assign(
+            target=Load(owned[0], idx), op=r.choice([None, "add", "xor"]),
+            value=Bin(r.choice(ARITH), Load(got, idx), self.expr(cc, 1)))])
+        k.fn.body = [loop]
+        kernels.append(k)
+
+    def each_element(self, c, shape, body_of) -> list:
+        """A loop nest over ``shape`` whose body is ``body_of(ctx, [index refs])``."""
+        vars_ = [Sym(self.name("e"), T.INDEX, kind="loop") for _ in shape]
+        inner = c.child(depth=c.depth + len(shape))
+        inner.readonly += [(v, 0, d - 1) for v, d in zip(vars_, shape)]
+        body = body_of(inner, [Ref(v) for v in vars_])
+        for v, d in reversed(list(zip(vars_, shape))):
+            body = [P.For(vars=[v], kind="range", bounds=[Lit(0), Lit(d), 1], body=body)]
+        return body
+
     # -- group: a fork and a join --------------------------------------------------------------
     def df_diamond(self, streams, kernels, faults):
         """A source putting into two streams each iteration (path A sometimes through a stage),

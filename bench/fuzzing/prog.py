@@ -175,6 +175,7 @@ class Stream:
     depth: int = 2
     count: int | tuple | None = None
     arg: str | None = None      # a region's stream parameter: "in" (the caller gives) or "out"
+    block: tuple | None = None  # a stream of blocks: ``Stream[ty[block], depth]``
 
     @property
     def shape(self) -> tuple | None:

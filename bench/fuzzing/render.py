@@ -199,7 +199,10 @@ class _Writer:
         if isinstance(s, P.StreamDecl):
             st = s.stream
             self.names.add("Stream")
-            text = f"Stream[{self.ty(st.ty)}, {st.depth}]"
+            elem = self.ty(st.ty)
+            if st.block is not None:
+                elem += f"[{', '.join(map(str, st.block))}]"
+            text = f"Stream[{elem}, {st.depth}]"
             if st.count is not None:
                 text += f"[{', '.join(map(str, st.shape))}]"
             self.emit(d, f"{st.name}: {text}", s)

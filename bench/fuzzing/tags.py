@@ -137,6 +137,8 @@ def dataflow_tags(program: P.Program) -> set:
         if isinstance(s, P.StreamDecl):
             st = s.stream
             tags.add(f"stream:depth{st.depth}")
+            if st.block is not None:
+                tags.add("stream:blocks")
             if st.count is not None:
                 tags.add("stream:array" if len(st.shape) == 1 else "stream:array2d")
             tags |= {"stream:" + t.split(":", 1)[1] for t in _type_tags(st.ty)}
