@@ -123,7 +123,8 @@ class RegionMixin:
             for call in calls:
                 for p, a in zip(call.func.params, call.args):
                     if isinstance(a, ir.ChannelRef) and a.channel is param:
-                        users += [(call.func.name, op) for op in sorted(ir.stream_ops(call.func, p))]
+                        ops = sorted(ir.stream_ops(call.func, p))
+                        users += [(call.func.name, op) for op in ops]
             if not users:
                 raise AlloSyntaxError(f"stream parameter {param.name!r} of region "
                                       f"{self.fn.name!r} is never used by its kernels",
