@@ -76,13 +76,17 @@ class SimJob:
         return [gap_seed(self.backpressure, k) for k in range(len(self.info.streams))]
 
 
-def _stream_bits(info: DesignInfo, streams: dict, loc) -> dict:
-    known = {s.port for s in info.streams if s.direction == "in"}
-    unknown = sorted(set(streams) - known)
+def _check_keys(info: DesignInfo, given, known: set, what: str, keyed_by: str, loc) -> None:
+    unknown = sorted(set(given) - known)
     if unknown:
         raise SimulationError(
-            f"{info.name} has no input stream {', '.join(unknown)}", loc,
-            f"input streams are keyed by StreamPort.port: {', '.join(sorted(known)) or '(none)'}")
+            f"{info.name} has no {what} {', '.join(unknown)}", loc,
+            f"{what}s are keyed by {keyed_by}: {', '.join(sorted(known)) or '(none)'}")
+
+
+def _stream_bits(info: DesignInfo, streams: dict, loc) -> dict:
+    _check_keys(info, streams, {s.port for s in info.streams if s.direction == "in"},
+                "input stream", "StreamPort.port", loc)
     out = {}
     for s in info.streams:
         if s.direction != "in":
@@ -107,12 +111,8 @@ def make_job(info: DesignInfo, scalar_args, arrays, cycle_limit: int, waves, loc
     scalar_bits = [to_bits(v, p.width, f"{info.name}: scalar argument {p.port}", loc)
                    for p, v in zip(info.scalar_args, scalar_args)]
 
-    known = {a.port for a in info.arrays}
-    unknown = sorted(set(arrays) - known)
-    if unknown:
-        raise SimulationError(
-            f"{info.name} has no memory interface {', '.join(unknown)}", loc,
-            f"arrays are keyed by ArrayPort.port: {', '.join(sorted(known)) or '(none)'}")
+    _check_keys(info, arrays, {a.port for a in info.arrays}, "memory interface",
+                "ArrayPort.port", loc)
     array_bits = {}
     for a in info.arrays:
         # A result array the caller left out starts as zeros, like a fresh buffer.
