@@ -81,3 +81,33 @@ def test_compose_with_a_function_that_has_no_schedule():
         s.compose(plain)  # <- here
     check(info, ScheduleError, "compose: argument 'sub' must be a Schedule, or a library kernel "
           "with a schedule of its own (allo_rtl.library), got 'plain'", "s.compose")
+
+
+def pack(x, bits, axis, P):
+    """Allo's packing: element p of each group of P along ``axis`` in bits p * bits up."""
+    x = np.moveaxis(x.astype(np.int64) & ((1 << bits) - 1), axis, -1)
+    x = x.reshape(*x.shape[:-1], -1, P)
+    words = sum(x[..., p] << (p * bits) for p in range(P))
+    words = np.where(words >= 1 << (P * bits - 1), words - (1 << (P * bits)), words)
+    return np.moveaxis(words, -1, axis)
+
+
+@pytest.mark.parametrize("target", ["interp", "rtl"])
+def test_a_packed_product(target):
+    from allo_rtl.library.systolic import packed_systolic
+    from allo_rtl.types import Int
+    M, K, N, P = 4, 6, 4, 2
+
+    def gemm(A: Int(16)[M // P, K], B: Int(16)[K, N // P], C: Int(32)[M // P, N]):
+        packed_systolic[int8, int8, int16, M, K, N, 2, 2, P](A, B, C)
+
+    s = allo.customize(gemm)
+    s.compose(packed_systolic, instantiate=[int8, int8, int16, M, K, N, 2, 2, P])
+    # load_A's ai, load_B's bj, store_C's si (their packing loops flattened in), the 2 x 2
+    # PEs' k loops and the 2 + 2 loaders' loops
+    assert str(s).count("pipeline=1") == 3 + 4 + 4
+    A, B = int8s(M, K), int8s(K, N)
+    C = np.zeros((M // P, N), dtype=np.int32)
+    options = {"target": "rtl", "simulator": "amaranth"} if target == "rtl" else {}
+    s.build(**options)(pack(A, 8, 0, P).astype(np.int16), pack(B, 8, 1, P).astype(np.int16), C)
+    assert np.array_equal(C, pack(wrapped_product(A, B, np.int16), 16, 0, P).astype(np.int32))

@@ -7,18 +7,23 @@ PE ``(0, j)``; each PE multiplies and accumulates what it receives in ``TyC`` an
 right and down (the last column and row do not forward, so no drain kernels are needed).
 ``systolic[TyA, TyB, TyC, M, K, N, Mt, Nt](A, B, C)`` tiles an ``M x K`` by ``K x N`` product
 over it (``M % Mt == N % Nt == 0``), reading ``A`` and writing ``C`` once each, in row-major
-order, so that two arrays cascade through a stream (``s.to`` on the matrix between them). ``schedule_systolic`` pipelines the tile's loads and stores
-and every PE's reduction loop; ``s.compose(systolic, instantiate=[...])`` applies it.
+order, so that two arrays cascade through a stream (``s.to`` on the matrix between them).
+``packed_systolic[TyA, TyB, TyC, M, K, N, Mt, Nt, P]`` is the same product on packed words, as
+Allo's: ``P`` elements per word (element ``p`` in bits ``p * bits`` up), ``A`` packed along ``M``
+(``Int(TyA.bits * P)[M // P, K]``), ``B`` along ``N`` and ``C`` along ``M``, unpacked into the
+tile's buffers and packed again around ``systolic_tile``. ``schedule_systolic`` pipelines the
+loads and stores of each tile and every PE's reduction loop; ``s.compose(systolic,
+instantiate=[...])`` (or ``packed_systolic``) applies it.
 """
 from __future__ import annotations
 
 import allo_rtl as allo
 import allo_rtl.dataflow as df
-from allo_rtl.types import Stream, int32  # noqa: F401 - names of the kernels' annotations
+from allo_rtl.types import Int, Stream, int32  # noqa: F401 - names of the kernels' annotations
 
 from . import register_schedule
 
-__all__ = ["systolic_tile", "systolic", "schedule_systolic"]
+__all__ = ["systolic_tile", "systolic", "packed_systolic", "schedule_systolic"]
 
 
 @df.region()
@@ -70,18 +75,48 @@ def systolic[TyA, TyB, TyC, M: int32, K: int32, N: int32, Mt: int32, Nt: int32](
             C[mi * Mt + si, sj] = rows_C[si, sj]
 
 
-@register_schedule(systolic)
+def packed_systolic[TyA, TyB, TyC, M: int32, K: int32, N: int32, Mt: int32, Nt: int32,
+                    P: int32](
+        A: "Int(TyA.bits * P)[M // P, K]", B: "Int(TyB.bits * P)[K, N // P]",
+        C: "Int(TyC.bits * P)[M // P, N]"):
+    local_A: TyA[Mt, K]
+    local_B: TyB[K, Nt]
+    local_C: TyC[Mt, Nt]
+    for mi, ni in allo.grid(M // Mt, N // Nt, name="outer_tile"):
+        for ak, ai in allo.grid(K, Mt // P, name="load_A"):
+            a: "Int(TyA.bits * P)" = A[mi * Mt // P + ai, ak]
+            for pa in range(P):
+                local_A[ai * P + pa, ak] = a[pa * TyA.bits:(pa + 1) * TyA.bits]
+        for bk, bj in allo.grid(K, Nt // P, name="load_B"):
+            b: "Int(TyB.bits * P)" = B[bk, ni * Nt // P + bj]
+            for pb in range(P):
+                local_B[bk, bj * P + pb] = b[pb * TyB.bits:(pb + 1) * TyB.bits]
+        systolic_tile[TyA, TyB, TyC, K, Mt, Nt](local_A, local_B, local_C)
+        for sj, si in allo.grid(Nt, Mt // P, name="store_C"):
+            c: "Int(TyC.bits * P)" = 0
+            for pc in range(P):
+                c[pc * TyC.bits:(pc + 1) * TyC.bits] = local_C[si * P + pc, sj]
+            C[mi * Mt // P + si, ni * Nt + sj] = c
+
+
+# the loops each tiled product pipelines (a packed one flattens its packing loop into them)
+_TILE_LOOPS = {"systolic": ("ak", "bj", "cj", "sj"), "packed_systolic": ("ai", "bj", "si")}
+
+
+@register_schedule(systolic, packed_systolic)
 def schedule_systolic(s):
     """Pipeline the loads and stores of each tile, the loaders and the reduction loop of every
     PE, and give each loader a bank of its own (``local_A`` by rows, ``local_B`` by columns),
     so that every PE takes a value from each of its two streams per cycle."""
-    if not s.top.name.startswith("systolic"):
-        from ..errors import ScheduleError, caller_loc
-        raise ScheduleError(f"schedule_systolic applies to a schedule of systolic, not of "
-                            f"{s.top.name!r}", caller_loc(),
-                            "customize(systolic, instantiate=[...]) first")
     top = s.top.name
-    for loop in ("ak", "bj", "cj", "sj"):
+    kind = next((k for k in sorted(_TILE_LOOPS, key=len, reverse=True) if top.startswith(k)),
+                None)
+    if kind is None:
+        from ..errors import ScheduleError, caller_loc
+        raise ScheduleError(f"schedule_systolic applies to a schedule of systolic or "
+                            f"packed_systolic, not of {top!r}", caller_loc(),
+                            "customize(systolic, instantiate=[...]) first")
+    for loop in _TILE_LOOPS[kind]:
         s.pipeline(f"{top}:{loop}")
     s.partition(s.local_A, dim=1)
     s.partition(s.local_B, dim=2)
