@@ -255,8 +255,9 @@ class DataflowGroups:
         got = Sym(self.name("G"), s.ty, shape)
         inner_body.append(P.Decl(sym=got, init=P.Get(chan=chan)))
         inner.scalars = list(inner.scalars)
+        ops = [None, "add"] + ([] if owned[0].ty.is_fixed else ["xor"])   # xor takes integers
         inner_body += self.each_element(inner, shape, lambda cc, idx: [P.Assign(
-            target=Load(owned[0], idx), op=r.choice([None, "add", "xor"]),
+            target=Load(owned[0], idx), op=r.choice(ops),
             value=Bin(r.choice(ARITH), Load(got, idx), self.expr(cc, 1)))])
         k.fn.body = [loop]
         kernels.append(k)
