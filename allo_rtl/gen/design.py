@@ -136,18 +136,8 @@ class ScalarPort:
         return self.type.signed
 
 
-@dataclass(frozen=True)
-class StreamPort:
-    """A stream argument of the top: the ``amaranth.lib.stream`` interface ``port``
-    (``stream_<name>``). ``direction`` "in": the caller gives the values (the Component takes
-    ``payload`` and ``valid`` and drives ``ready``); "out": the caller takes them."""
-
-    port: str
-    name: str
-    elem: AlloType
-    direction: str
-    param_index: int
-    depth: int              # the declared depth (the FIFO of an output)
+class _ElementBits:
+    """``width`` and ``signed`` of a port whose words are values of ``elem``."""
 
     @property
     def width(self) -> int:
@@ -159,7 +149,21 @@ class StreamPort:
 
 
 @dataclass(frozen=True)
-class ArrayPort:
+class StreamPort(_ElementBits):
+    """A stream argument of the top: the ``amaranth.lib.stream`` interface ``port``
+    (``stream_<name>``). ``direction`` "in": the caller gives the values (the Component takes
+    ``payload`` and ``valid`` and drives ``ready``); "out": the caller takes them."""
+
+    port: str
+    name: str
+    elem: AlloType
+    direction: str
+    param_index: int
+    depth: int              # the declared depth (the FIFO of an output)
+
+
+@dataclass(frozen=True)
+class ArrayPort(_ElementBits):
     """An array argument or array result of the top: the memory interface ``port``."""
 
     port: str               # the Component member name, "mem_<name>"
@@ -176,14 +180,6 @@ class ArrayPort:
     @property
     def depth(self) -> int:
         return math.prod(self.shape)
-
-    @property
-    def width(self) -> int:
-        return self.elem.bits
-
-    @property
-    def signed(self) -> bool:
-        return self.elem.signed
 
     @property
     def addr_width(self) -> int:

@@ -170,7 +170,7 @@ def _fifo_probes(design: FunctionDesign, path: tuple) -> list:
     inside = _inside(design, path)
     out = [FifoProbe(inside, occupancy_name(region, channel), channel.name, design.name,
                      channel.depth, words_per_value(channel))
-           for region in design.plan.regions for channel in fifo_channels(region, design.hw.fn)]
+           for region in design.plan.regions for channel in fifo_channels(region, design)]
     for name, callee in design.callees.items():
         out.extend(_fifo_probes(callee, inside + (name,)))
     return out

@@ -68,10 +68,10 @@ def waiting_name(region, kernel: str) -> str:
     return f"{region_tag(region)}_{kernel}_waiting"
 
 
-def fifo_channels(region, fn: ir.Function) -> list:
-    """The streams of ``region`` (in ``fn``) that are FIFOs: its own, then the output stream
-    arguments of ``fn`` it puts into."""
-    outputs = [c for c, role in ir.stream_argument_roles(fn).items() if role == "put"]
+def fifo_channels(region, design) -> list:
+    """The streams of ``region`` (in ``design``'s function) that are FIFOs: its own, then the
+    function's output stream arguments."""
+    outputs = [c for c, role in design.stream_arguments.items() if role == "put"]
     return list(region.stmt.channels) + outputs
 
 
@@ -85,8 +85,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
     kernels = [instances[c.func.name] for c in calls]
     flush = Signal(name=f"{tag}_flush")
     ends = _connect_streams(m, stmt, kernels, flush, tag, ctx.component)
-    channels = [c for c in fifo_channels(region, ctx.component.design.hw.fn)
-                if id(c) in ends.fifos]
+    channels = [c for c in fifo_channels(region, ctx.component.design) if id(c) in ends.fifos]
     fifos = [ends.fifos[id(c)] for c in channels]
     for channel, fifo in zip(channels, fifos):   # the highest occupancy since the start
         highest = Signal(range(fifo_words(channel)[1] + 1), name=occupancy_name(region, channel))
