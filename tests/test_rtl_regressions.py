@@ -406,3 +406,51 @@ def test_a_same_width_cast_to_signed_is_not_a_widening(simulator):
     u, a = np.array([1, 0], dtype=np.uint8), np.array([5, -92, 57, 3], dtype=np.int16)
     out = assert_rtl_equals_interp(unsigned_bit_as_signed, [u, a], simulator)
     assert out[:2].tolist() == [-5, 0]
+
+
+# -- a dataflow region passed variables: the kernels got the registers' old values -----------
+def scale_by(A: int32[4], B: int32[4], n: int32):
+    for i in range(4):
+        B[i] = A[i] * n
+
+
+def shift_by(A: int32[4], C: int32[4], n: int32):
+    for i in range(4):
+        C[i] = A[i] + n
+
+
+def fork_with_scalar(A: int32[4], B: int32[4], C: int32[4], n: int32):
+    scale_by(A, B, n)
+    shift_by(A, C, n)
+
+
+def test_region_opening_a_function_passes_the_parameters_it_was_called_with():
+    # the region started in the cycle the function did, before its parameter registers
+    # were loaded: the kernels took 0 for n
+    s = allo.customize(fork_with_scalar)
+    s.dataflow("fork_with_scalar")
+    A = np.arange(4, dtype=np.int32) - 1
+    want = assert_rtl_equals_interp(s, [A, np.zeros_like(A), np.zeros_like(A), 3])
+    assert want is None
+
+
+def rows_in_a_loop(A: int32[3, 4], S: int32[3, 4]):
+    T: int32[4]
+    for k in range(3):
+        for i in range(4):
+            for j in range(4):
+                T[j] = A[k, j] + i
+            for j2 in range(4):
+                S[k, j2] += T[j2]
+
+
+def test_region_in_a_loop_passes_the_counter_of_the_iteration():
+    # the region started in the cycle the counter was incremented: every run but the first
+    # got the previous iteration's k
+    s = allo.customize(rows_in_a_loop)
+    s.dataflow("i")
+    A = np.arange(12, dtype=np.int32).reshape(3, 4)
+    S = np.zeros((3, 4), dtype=np.int32)
+    assert_rtl_equals_interp(s, [A, S])
+    s.build()(A, S)
+    assert np.array_equal(S, 4 * A + 6)

@@ -126,7 +126,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
         ctx.errors.check(ctx.state == region.wait_state, deadlocked,
                          [kernel.waiting for kernel in kernels], region.deadlock, 0, None)
 
-    def enter(m):
+    def launch(m):
         m.d.comb += flush.eq(1)
         m.d.sync += stuck_for.eq(0)
         for call, kernel in zip(calls, kernels):
@@ -136,6 +136,14 @@ def emit_region(ctx, region, instances: dict, k, finish):
                     value = ctx.regs[a.var] if isinstance(a, ir.VarRef) else Const(int(a.value))
                     m.d.comb += getattr(kernel, f"in_{p.name}").eq(value)
         m.d.sync += ctx.state.eq(region.wait_state)
+
+    if region.launch_state is None:
+        enter = launch
+    else:
+        ctx.actions.at(region.launch_state, launch)
+
+        def enter(m):
+            m.d.sync += ctx.state.eq(region.launch_state)
 
     checked = [kernel for kernel in kernels if kernel.design.has_checks]
 

@@ -124,6 +124,9 @@ class Concurrent:
     stmt: ir.Parallel
     wait_state: int
     deadlock: CheckSite | None = None   # the check that reports a deadlock (checks on)
+    # the state that starts the kernels when they take variables: a cycle after the region is
+    # reached, when a variable written as it is reached (a loop's counter) holds its value
+    launch_state: int | None = None
 
 
 @dataclass
@@ -265,6 +268,10 @@ class Planner:
         wait = self.states(1, lambda k: f"dataflow region at {stmt.loc.file.rsplit('/', 1)[-1]}:"
                            f"{stmt.loc.line} (kernels {names} running)")
         region = Concurrent(stmt, wait)
+        if any(isinstance(a, ir.VarRef) for call in stmt.calls for a in call.args):
+            region.launch_state = self.states(1, lambda k: "dataflow region at "
+                                              f"{stmt.loc.file.rsplit('/', 1)[-1]}:"
+                                              f"{stmt.loc.line} (passing variables)")
         if self.checks:
             region.deadlock = CheckSite("deadlock", stmt.loc, function=self.hw.name)
             self.plan.checks.append(region.deadlock)
