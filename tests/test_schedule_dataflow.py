@@ -164,7 +164,7 @@ def test_dataflow_names_a_function():
     with pytest.raises(ScheduleError) as info:
         s.dataflow(3)  # <- here
     check(info, ScheduleError, "dataflow: argument 'target' must be the name of a function, "
-          "got 3", "s.dataflow")
+          "or a loop (a handle, 'loop' or 'func:loop'), got 3", "s.dataflow")
 
 
 def pe(A: int32[P, Q], B: int32[P, Q], i: index, j: index):

@@ -47,7 +47,7 @@ __all__ = [
     "Return", "Function", "Channel", "ChannelRef", "StreamGet", "StreamPut", "StreamGetInto",
     "Parallel",
     "BINARY_OPS", "COMPARE_OPS", "walk_stmts", "walk_expr", "all_functions",
-    "buffers_written", "params_written", "stream_ops", "stream_argument_roles",
+    "buffers_written", "params_written", "params_read", "stream_ops", "stream_argument_roles",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -365,10 +365,14 @@ class BitStore(Stmt):
 @dataclass(eq=False)
 class Decl(Stmt):
     """A local array comes into scope: filled with ``init`` (a raw scalar as in ``Const.value``,
-    a numpy array of raw values, or None for zeros) each time this statement runs."""
+    a numpy array of raw values, or None for zeros) each time this statement runs.
+
+    ``observable=False`` where a schedule rewrite has proven that no element is read before it
+    is written (hardware may then leave the fill out)."""
 
     buffer: Buffer = None
     init: object = None
+    observable: bool = True
 
 
 @dataclass(eq=False)
@@ -559,6 +563,44 @@ def params_written(fn: Function) -> set:
                 if isinstance(a, BufferRef) and id(p) in inner]
     written = {id(b) for b in buffers_written(fn.body, call_writes)}
     return {id(p) for p in fn.params if isinstance(p, Buffer) and id(p) in written}
+
+
+def params_read(fn: Function) -> set:
+    """Ids of the array parameters of ``fn`` that it, or a kernel it passes them to, may read
+    (a load, a bit store into an element, a block put or returned)."""
+    read = set()
+
+    def scan(e):
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (CallExpr, CallStmt)):
+                inner = params_read(node.func)
+                for p, a in zip(node.func.params, node.args):
+                    if isinstance(a, BufferRef):
+                        if id(p) in inner:
+                            read.add(id(a.buffer))
+                    elif a is not None:
+                        stack.append(a)
+                continue
+            if isinstance(node, (Load, BufferRef)):
+                read.add(id(node.buffer))
+            stack.extend(c for c in node.children() if c is not None)
+
+    for stmt in walk_stmts(fn.body):
+        if isinstance(stmt, CallStmt):
+            scan(stmt)
+            for t in stmt.targets:
+                if isinstance(t, Load):
+                    for i in t.indices:
+                        scan(i)
+            continue
+        if isinstance(stmt, BitStore) and isinstance(stmt.target, Load):
+            read.add(id(stmt.target.buffer))
+        for e in stmt.exprs():
+            if e is not None:
+                scan(e)
+    return {id(p) for p in fn.params if isinstance(p, Buffer) and id(p) in read}
 
 
 def all_functions(top: Function) -> list:

@@ -72,10 +72,32 @@ class DataflowPrimitives:
                 f(A, B)            ->               in parallel:
                 g(A, C)                                 f(A, B)
                                                         g(A, C)
+
+        Given a loop (a handle, ``"loop"`` or ``"func:loop"``), run the statements of its body
+        as tasks, one kernel each, that overlap across iterations; an array one task writes in
+        full and later ones read becomes a ping-pong pair (``dataflow_loop``)::
+
+            for i in range(N):                  in parallel:
+                for j in range(M):                  for i in range(N):   # task0
+                    T[j] = A[i, j] * 2      ->          wait for a free member of T
+                for j in range(M):                      T_ping or T_pong [j] = A[i, j] * 2
+                    B[i, j] = T[j] + 1              for i in range(N):   # task1
+                                                        wait for T's member of iteration i
+                                                        B[i, j] = T_ping or T_pong [j] + 1
         """
-        if not isinstance(target, str):
-            raise bad_argument("dataflow", "target", "the name of a function", target,
-                               "dataflow of a loop comes later; name the function")
+        from .dataflow_loop import dataflow_loop   # it builds on this module's checks
+        from .schedule import LoopHandle
+        if isinstance(target, str) and target in self.functions:
+            self._dataflow_function(target)
+        elif isinstance(target, (str, LoopHandle)):
+            handle = self._loop_arg("dataflow", "target", target)
+            dataflow_loop(self, self.function(handle.func), handle.loop)
+            self._record("dataflow", str(handle))
+        else:
+            raise bad_argument("dataflow", "target", "the name of a function, or a loop (a "
+                               "handle, 'loop' or 'func:loop')", target)
+
+    def _dataflow_function(self, target: str):
         fn = self.function(target)
         calls, channels = [], []
         for s in fn.body:

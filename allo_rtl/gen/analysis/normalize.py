@@ -257,8 +257,8 @@ class Normalizer:
 
     def decl(self, stmt: ir.Decl, rest: list) -> list:
         buf = stmt.buffer
-        if (stmt.init is None or isinstance(stmt.init, (int, float))) and \
-                _written_before_read(buf, rest):
+        if not stmt.observable or (stmt.init is None or isinstance(stmt.init, (int, float))) \
+                and _written_before_read(buf, rest):
             return []  # no element is read before the code after it writes it: no fill
         loc = stmt.loc
         if stmt.init is not None and not isinstance(stmt.init, (int, float)):
