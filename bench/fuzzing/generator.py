@@ -256,6 +256,8 @@ class Gen(DataflowGen, ExprGen):
             out += self.producer_consumer(c, r.choice(c.arrays))
         if self.chance(0.15):
             out += self.accumulation(c)
+        if self.chance(0.2):
+            out += self.tasks(c)
         return out
 
     def stencil(self, c, a):
@@ -303,6 +305,52 @@ class Gen(DataflowGen, ExprGen):
             nests.append(loop)
         nests[0].pattern = ("producer", nests[1])
         return [mid, out] + nests
+
+    def tasks(self, c):
+        """A loop whose body is a chain of nests passing local rows, for ``s.dataflow`` of the
+        loop: the first nest fills a row, the next ones fill a row from the previous one, the
+        last folds the row into a row of an output; sometimes a scalar sums a row into a second
+        output (statements sharing a scalar stay one task)."""
+        r = self.r
+        rows, n = r.randint(1, 4), r.randint(1, 6)
+        outer = Sym(self.name("i"), T.INDEX, kind="loop")
+        base = c.child(depth=c.depth + 1, trips=c.trips * rows)
+        base.readonly.append((outer, 0, rows - 1))
+        ty = self.scalar_type(False)
+        mids = [self.array_decl(c, (n,), ty) for _ in range(r.randint(1, 2))]
+        out = self.array_decl(c, (rows, n), self.scalar_type(False))
+
+        def nest(src, dst_index, dst, op=None):
+            v = Sym(self.name("i"), T.INDEX, kind="loop")
+            inner = base.child(depth=base.depth + 1, trips=base.trips * n)
+            inner.readonly.append((v, 0, n - 1))
+            value = self.expr(inner, 2)
+            if src is not None:
+                at = Ref(v) if r.random() < 0.7 else Bin("sub", Lit(n - 1), Ref(v))
+                value = Bin(r.choice(ARITH), Load(src, [at]), value)
+            target = Load(dst, dst_index(Ref(v)))
+            return P.For(vars=[v], kind="range", bounds=[Lit(0), Lit(n), 1],
+                         body=[P.Assign(target=target, value=value, op=op)])
+        body, src = [], None
+        for mid in mids:
+            body.append(nest(src, lambda v: [v], mid.sym))
+            src = mid.sym
+        body.append(nest(src, lambda v: [Ref(outer), v], out.sym, r.choice([None, "add"])))
+        decls = mids + [out]
+        if self.chance(0.4):
+            sums = self.array_decl(c, (rows,), self.int_type())
+            acc = Sym(self.name("x"), self.int_type())
+            v = Sym(self.name("i"), T.INDEX, kind="loop")
+            body += [P.Decl(sym=acc, init=Lit(0)),
+                     P.For(vars=[v], kind="range", bounds=[Lit(0), Lit(n), 1],
+                           body=[P.Assign(target=Ref(acc), value=Load(src, [Ref(v)]), op="add")]),
+                     P.Assign(target=Load(sums.sym, [Ref(outer)]), value=Ref(acc))]
+            decls.append(sums)
+        for mid in mids:   # used after the loop, a row could not become a ping-pong pair
+            c.arrays.remove(mid.sym)
+        loop = P.For(vars=[outer], kind="range", bounds=[Lit(0), Lit(rows), 1], body=body)
+        loop.pattern = ("tasks",)
+        return decls + [loop]
 
     def accumulation(self, c):
         r = self.r

@@ -193,6 +193,14 @@ class SchedGen:
                 # the producer's loops are gone; what is left of its body moved into the consumer
                 self.roots = [l for l in self.roots if l.stmt is not s]
                 return
+            elif s.pattern[0] == "tasks":
+                # inner loops pipelined first: after dataflow a task holds two copies of each
+                for nest in s.body:
+                    if isinstance(nest, P.For) and r.random() < 0.5:
+                        self.emit("pipeline", repr(self.qualify + nest.vars[0].name))
+                self.emit("dataflow", repr(self.qualify + names[0]))
+                self.roots = [l for l in self.roots if l.stmt is not s]
+                return
             elif s.pattern[0] == "accum":
                 self.emit("buffer_at", self.array_ref(s.pattern[1]), f"axis={repr(self.qualify + names[0])}")
                 inner = s.body[0].vars[0].name
