@@ -101,13 +101,16 @@ def bench_two_mm(simulator):
 
 def array_schedule(P, K):
     """``systolic_tile`` at P x P PEs, its inputs banked by rows (A) and columns (B) so that every
-    loader has a port of its own, every PE loop pipelined."""
+    loader has a port of its own, C in registers (as Allo's ``partition(local_C, dim=0)``:
+    each PE writes its own word, where one memory port would chain all P x P PEs through its
+    arbiter), every PE loop pipelined."""
     def gemm_tile(A: int8[P, K], B: int8[K, P], C: int32[P, P]):
         systolic_tile[int8, int8, int32, K, P, P](A, B, C)
 
     s = allo.customize(gemm_tile)
     s.partition(s.A, dim=1)
     s.partition(s.B, dim=2)
+    s.partition(s.C, dim=0)
     for name in s.functions:
         for band in s.get_loops(name):
             for loop in s.get_loops(name)[band]:

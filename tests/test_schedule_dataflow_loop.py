@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
+import allo_rtl.dataflow as df
 from allo_rtl.errors import ScheduleError
 from allo_rtl.library.systolic import systolic
-from allo_rtl.types import int8, int32
+from allo_rtl.types import Stream, int8, int32
 
 from .helpers_diagnostics import check
 from .helpers_rtl import assert_rtl_equals_interp
@@ -349,3 +350,43 @@ def test_dataflow_refuses_bounds_its_body_changes():
         s.dataflow("i")  # <- here
     check(info, ScheduleError, "dataflow: the bounds of loop 'i' of moving_bound read 'n', "
           "which its body writes", "s.dataflow")
+
+
+def declarations_only(A: int32[N, M]):
+    for i in range(N):
+        U: int32[M]
+    for j in range(M):
+        A[0, j] = j
+
+
+def test_dataflow_refuses_a_loop_without_statements():
+    s = allo.customize(declarations_only)
+    with pytest.raises(ScheduleError) as info:
+        s.dataflow("i")  # <- here
+    check(info, ScheduleError, "dataflow: loop 'i' of declarations_only has no statements",
+          "s.dataflow")
+
+
+@df.region()
+def streamed(A: int32[N, M], B: int32[N, M]):
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def source(a: int32[N, M]):
+        for i in range(N):
+            for j in range(M):
+                pipe.put(a[i, j])
+
+    @df.kernel(mapping=[1], args=[B])
+    def sink(b: int32[N, M]):
+        for i2 in range(N):
+            for j2 in range(M):
+                b[i2, j2] = pipe.get()
+
+
+def test_dataflow_refuses_a_loop_with_streams_in_its_body():
+    s = df.customize(streamed)
+    with pytest.raises(ScheduleError) as info:
+        s.dataflow("i")  # <- here
+    check(info, ScheduleError, "dataflow: loop 'i' of source_0 uses a stream at line",
+          "s.dataflow")

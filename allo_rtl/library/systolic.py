@@ -107,7 +107,9 @@ _TILE_LOOPS = {"systolic": ("ak", "bj", "cj", "sj"), "packed_systolic": ("ai", "
 def schedule_systolic(s):
     """Pipeline the loads and stores of each tile, the loaders and the reduction loop of every
     PE, and give each loader a bank of its own (``local_A`` by rows, ``local_B`` by columns),
-    so that every PE takes a value from each of its two streams per cycle."""
+    so that every PE takes a value from each of its two streams per cycle; ``local_C`` in
+    registers, so that each PE writes its own word (through one memory port the writes of all
+    PEs would chain through its arbiter, the longest path of the array)."""
     top = s.top.name
     kind = next((k for k in sorted(_TILE_LOOPS, key=len, reverse=True) if top.startswith(k)),
                 None)
@@ -120,6 +122,7 @@ def schedule_systolic(s):
         s.pipeline(f"{top}:{loop}")
     s.partition(s.local_A, dim=1)
     s.partition(s.local_B, dim=2)
+    s.partition(s.local_C, dim=0)
     for name, fn in s.functions.items():
         if fn.py_func is not None:
             continue

@@ -115,8 +115,10 @@ def emit_region(ctx, region, instances: dict, k, finish):
     # a blocked kernel may still complete earlier operations
     moving = any_of([(fifo.w_en & fifo.w_rdy) | (fifo.r_en & fifo.r_rdy) for fifo in fifos] +
                     [port.valid & port.ready for port in ends.inputs])
-    m.d.comb += [stuck.eq(running & waiting_inside & ~moving),
-                 deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))]
+    # registered: the test spans every kernel and FIFO of the region, and what it decides
+    # (abort) reaches every kernel; a deadlock lasts, so a cycle later decides the same
+    m.d.sync += stuck.eq(running & waiting_inside & ~moving)
+    m.d.comb += deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))
     if ends.arguments:
         m.d.comb += ctx.component.stream_wait.eq(all_waiting & on_caller & ~moving)
         for call, kernel in zip(calls, kernels):
@@ -128,7 +130,7 @@ def emit_region(ctx, region, instances: dict, k, finish):
 
     def launch(m):
         m.d.comb += flush.eq(1)
-        m.d.sync += stuck_for.eq(0)
+        m.d.sync += [stuck_for.eq(0), stuck.eq(0)]
         for call, kernel in zip(calls, kernels):
             m.d.comb += kernel.start.eq(1)
             for p, a in zip(call.func.params, call.args):
