@@ -39,7 +39,7 @@ from ...ir import nodes as ir
 from ...ir.layout import Layout
 from ..analysis.storage import bank_members, register_port
 from ..design import MemorySignature, RegisterFileSignature, addr_width
-from .streams import any_of, fifo_words, stream_port_name
+from .streams import all_of, any_of, fifo_words, stream_port_name
 
 # A value put into an empty FIFO reaches its output within two cycles, so a region whose
 # running kernels all wait this long is deadlocked.
@@ -103,13 +103,13 @@ def emit_region(ctx, region, instances: dict, k, finish):
         m.d.comb += stall.eq(any_of(terms))
 
     stuck_for = Signal(range(STUCK_CYCLES), name=f"{tag}_stuck_cycles")
-    running, all_waiting, waiting_inside, on_caller = Const(0), Const(1), Const(1), Const(0)
-    for call, kernel in zip(calls, kernels):
-        external = ends.external_waits(call, kernel)
-        running = running | kernel.busy
-        all_waiting = all_waiting & (~kernel.busy | kernel.blocked)
-        waiting_inside = waiting_inside & (~kernel.busy | (kernel.blocked & ~external))
-        on_caller = on_caller | (kernel.busy & kernel.blocked & external)
+    externals = [ends.external_waits(call, kernel) for call, kernel in zip(calls, kernels)]
+    running = any_of(kernel.busy for kernel in kernels)
+    all_waiting = all_of(~kernel.busy | kernel.blocked for kernel in kernels)
+    waiting_inside = all_of(~kernel.busy | (kernel.blocked & ~external)
+                            for kernel, external in zip(kernels, externals))
+    on_caller = any_of(kernel.busy & kernel.blocked & external
+                       for kernel, external in zip(kernels, externals))
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
     # a blocked kernel may still complete earlier operations
@@ -153,11 +153,9 @@ def emit_region(ctx, region, instances: dict, k, finish):
         for bind in binders:
             bind(m)
         m.d.sync += stuck_for.eq(Mux(stuck, stuck_for + 1, 0))
-        all_idle = Const(1)
-        for kernel in kernels:
-            all_idle = all_idle & ~kernel.busy
-        for fifo in ends.outputs:   # the values put reach the caller before the region ends
-            all_idle = all_idle & (fifo.level == 0)
+        # the values put reach the caller before the region ends
+        all_idle = all_of([~kernel.busy for kernel in kernels] +
+                          [fifo.level == 0 for fifo in ends.outputs])
         failed = [~kernel.busy & (kernel.error != 0) for kernel in checked]
         with m.If(any_of(failed)):
             for kernel in kernels:

@@ -21,7 +21,7 @@ schedule and II it was planned with.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Mux, Signal, unsigned
+from amaranth.hdl import Cat, Const, Mux, Signal, unsigned
 from amaranth.lib import stream
 from amaranth.lib.wiring import In, Out
 
@@ -171,8 +171,13 @@ class StreamEnds:
 
 
 def any_of(signals):
-    """The OR of ``signals`` (0 when there are none)."""
-    out = Const(0)
-    for s in signals:
-        out = out | s
-    return out
+    """The OR of ``signals`` (0 when there are none), as one reduction: Yosys maps it to a
+    tree, where a chain of ORs over a region's kernels stays a chain of LUTs."""
+    signals = [s for s in signals]
+    return Cat(*signals).any() if signals else Const(0)
+
+
+def all_of(signals):
+    """The AND of ``signals`` (1 when there are none), as one reduction."""
+    signals = [s for s in signals]
+    return Cat(*signals).all() if signals else Const(1)
