@@ -31,7 +31,7 @@ its kernels share, and the controller state that starts the kernels and waits fo
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Mux, ResetInserter, Signal
+from amaranth.hdl import Cat, Const, Mux, ResetInserter, Signal
 from amaranth.lib.fifo import SyncFIFO, SyncFIFOBuffered
 
 from ...errors import UnsupportedError
@@ -260,7 +260,7 @@ def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:
         if register_port(layout):
             shared = [RegisterFileSignature(layout.n_banks, buffer.elem.bits).create(
                 path=(f"{tag}_{buffer.name}",))]
-            _merge_register_writes(m, shared[0], buffer, sharing, halted)
+            _merge_register_writes(m, shared[0], buffer, sharing, halted, tag)
         else:
             shared = []
             for bank, member in enumerate(members):
@@ -313,17 +313,29 @@ def _arbitrate(m, shared, ports: list, blocked, halted, denied, tag) -> None:
                  shared.wen.eq(any_of(fire for fire, _ in fires["write"]))]
 
 
-def _merge_register_writes(m, shared, buffer, sharing, halted) -> None:
+def _merge_register_writes(m, shared, buffer, sharing, halted, tag) -> None:
     """An array in registers (every word at once): reads need no arbitration; each word takes
-    the write of the first kernel in call order that writes it in the cycle."""
+    the write of the first kernel in call order that writes it in the cycle. The write waits a
+    cycle in a register of the region before it reaches the array, and reads in that cycle get
+    it from there: a kernel's enable (which stalls depend on) then ends at that register
+    instead of crossing the chip to the array."""
     files = shared.signature
-    for _, kernel, p in sharing:
-        port = getattr(kernel, f"mem_{p.name}")
-        for c in range(files.n_chunks):
-            m.d.comb += port.words[c].eq(shared.words[c])
+    bits = files.data_width
+    pending = [Signal(name=f"{tag}_{buffer.name}_wen{w}") for w in range(files.n_words)]
+    data = [Signal(bits, name=f"{tag}_{buffer.name}_wdata{w}") for w in range(files.n_words)]
+    for c in range(files.n_chunks):
+        words = []
+        for at in range(files.chunk_words):
+            w = c * files.chunk_words + at
+            stored = shared.words[c].word_select(at, bits)
+            words.append(Mux(pending[w], data[w], stored) if w < files.n_words else stored)
+        for _, kernel, p in sharing:
+            m.d.comb += getattr(kernel, f"mem_{p.name}").words[c].eq(Cat(*words))
     for word in range(files.n_words):
+        m.d.sync += pending[word].eq(0)
         for index, kernel, p in reversed(sharing):
             port = getattr(kernel, f"mem_{p.name}")
             with m.If(files.enable(port.wen, word) & ~halted[index]):
-                m.d.comb += [files.enable(shared.wen, word).eq(1),
-                             files.word(shared.wdata, word).eq(files.word(port.wdata, word))]
+                m.d.sync += [pending[word].eq(1), data[word].eq(files.word(port.wdata, word))]
+        m.d.comb += [files.enable(shared.wen, word).eq(pending[word]),
+                     files.word(shared.wdata, word).eq(data[word])]
