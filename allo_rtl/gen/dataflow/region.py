@@ -106,18 +106,27 @@ def emit_region(ctx, region, instances: dict, k, finish):
     externals = [ends.external_waits(call, kernel) for call, kernel in zip(calls, kernels)]
     running = any_of(kernel.busy for kernel in kernels)
     all_waiting = all_of(~kernel.busy | kernel.blocked for kernel in kernels)
-    waiting_inside = all_of(~kernel.busy | (kernel.blocked & ~external)
-                            for kernel, external in zip(kernels, externals))
     on_caller = any_of(kernel.busy & kernel.blocked & external
                        for kernel, external in zip(kernels, externals))
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
     # a blocked kernel may still complete earlier operations
-    moving = any_of([(fifo.w_en & fifo.w_rdy) | (fifo.r_en & fifo.r_rdy) for fifo in fifos] +
-                    [port.valid & port.ready for port in ends.inputs])
-    # registered: the test spans every kernel and FIFO of the region, and what it decides
-    # (abort) reaches every kernel; a deadlock lasts, so a cycle later decides the same
-    m.d.sync += stuck.eq(running & waiting_inside & ~moving)
+    moves = [(fifo.w_en & fifo.w_rdy) | (fifo.r_en & fifo.r_rdy) for fifo in fifos] + \
+        [port.valid & port.ready for port in ends.inputs]
+    moving = any_of(moves)
+
+    def sampled(value, name):
+        held = Signal(name=f"{tag}_{name}")
+        m.d.sync += held.eq(value)
+        return held
+    # the test spans every kernel and FIFO of the region, and what it decides (abort) reaches
+    # every kernel: it reads each kernel's and FIFO's state of the cycle before, from a
+    # register beside it (a deadlock lasts, so a cycle later decides the same)
+    kernels_wait = [sampled(~kernel.busy | (kernel.blocked & ~external), f"{call.func.name}_waits")
+                    for call, kernel, external in zip(calls, kernels, externals)]
+    values_move = [sampled(move, f"moved{k}") for k, move in enumerate(moves)]
+    m.d.sync += stuck.eq(sampled(running, "running") & all_of(kernels_wait) &
+                         ~any_of(values_move))
     m.d.comb += deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))
     if ends.arguments:
         m.d.comb += ctx.component.stream_wait.eq(all_waiting & on_caller & ~moving)
