@@ -595,9 +595,7 @@ def params_read(fn: Function) -> set:
                     for i in t.indices:
                         scan(i)
             continue
-        if isinstance(stmt, BitStore) and isinstance(stmt.target, Load):
-            read.add(id(stmt.target.buffer))
-        for e in stmt.exprs():
+        for e in stmt.exprs():   # a bit store's target Load among them: it keeps other bits
             if e is not None:
                 scan(e)
     return {id(p) for p in fn.params if isinstance(p, Buffer) and id(p) in read}
