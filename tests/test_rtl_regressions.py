@@ -454,3 +454,20 @@ def test_region_in_a_loop_passes_the_counter_of_the_iteration():
     assert_rtl_equals_interp(s, [A, S])
     s.build()(A, S)
     assert np.array_equal(S, 4 * A + 6)
+
+
+# -- a caller's local named like a library module's global broke the library kernel -----------
+def test_library_kernel_reads_its_own_module_not_the_callers_locals():
+    # a loop variable `df` in the script that called customize() hid the library's
+    # `import allo_rtl.dataflow as df`, so systolic_tile's @df.region was not recognised
+    from allo_rtl.library.systolic import systolic
+    from allo_rtl.types import int8
+
+    def gemm(A: int8[2, 2], B: int8[2, 2], C: int32[2, 2]):
+        systolic[int8, int8, int32, 2, 2, 2, 2, 2](A, B, C)
+    for df in (False, True):
+        s = allo.customize(gemm)
+        A = np.array([[1, -2], [3, 4]], dtype=np.int8)
+        C = np.zeros((2, 2), dtype=np.int32)
+        s.build()(A, A, C)
+        assert np.array_equal(C, A.astype(np.int32) @ A.astype(np.int32)), df

@@ -59,7 +59,10 @@ class KernelRegistry:
         else:
             source, py_func = KernelSource.of_function(callee), callee
             enclosing, def_time_only = enclosing_names(callee, source.tree, self.caller)
-            env = ConstEnv.of_function(callee, caller_locals=self.caller_locals,
+            # the caller's locals name things for the kernels of its own module only: a
+            # library kernel's names are its module's, whatever the caller calls its variables
+            mine = callee.__globals__ is self.caller.module_globals()
+            env = ConstEnv.of_function(callee, caller_locals=self.caller_locals if mine else None,
                                        enclosing=enclosing)
         params = self.bind_template(source, env, template_args, call_loc)
         name = source.tree.name if instance is None else instance.instance_name

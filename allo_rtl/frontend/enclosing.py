@@ -37,6 +37,10 @@ class Caller:
         """The locals of the frame calling customize()."""
         return dict(self.frames[0].f_locals) if self.frames else {}
 
+    def module_globals(self) -> dict | None:
+        """The globals of the frame calling customize() (its module's), or None."""
+        return self.frames[0].f_globals if self.frames else None
+
     def running(self, qualname: str, filename: str):
         """``(code, locals)`` of the innermost running call of function ``qualname``, or None."""
         for frame in self.frames:
