@@ -200,6 +200,9 @@ class SchedGen:
                         self.emit("pipeline", repr(self.qualify + nest.vars[0].name))
                 self.emit("dataflow", repr(self.qualify + names[0]))
                 self.roots = [l for l in self.roots if l.stmt is not s]
+                # the rows between the nests are ping-pong pairs now, under other names
+                self.partitioned |= {nest.body[0].target.sym.name for nest in s.body[:-1]
+                                     if isinstance(nest, P.For)}
                 return
             elif s.pattern[0] == "accum":
                 self.emit("buffer_at", self.array_ref(s.pattern[1]), f"axis={repr(self.qualify + names[0])}")
