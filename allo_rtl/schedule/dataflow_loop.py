@@ -31,6 +31,7 @@ from ..ir.rewrite import Rewriter, clone_function
 from ..types import StreamType
 from .common import illegal
 from .dataflow import _offsets
+from .unfold import _called
 
 # tokens in flight per ping-pong pair and reader: one per member
 _TOKENS = 2
@@ -435,8 +436,3 @@ def _bodies(body: list):
 
 def _parent_body(body: list, target) -> list:
     return next(b for b in _bodies(body) if any(s is target for s in b))
-
-
-def _called(body: list) -> list:
-    from .unfold import _called as called
-    return called(body)
