@@ -162,8 +162,8 @@ def compare(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Compare:
     return ir.Compare(T.bool, loc, op, as_index(a), as_index(b))
 
 
-class _Renamed(Rewriter):
-    """A deep copy whose variables, buffers and streams are new objects (``fresh``)."""
+class Renamed(Rewriter):
+    """A deep copy whose variables, buffers and streams are replaced by ``fresh(old)``."""
 
     def __init__(self, fresh):
         self.fresh = fresh
@@ -192,6 +192,6 @@ def clone_function(fn: ir.Function, name: str) -> ir.Function:
         return made[id(x)]
     params = [fresh(p) for p in fn.params]
     local_vars = {k: fresh(v) for k, v in fn.locals.items()}
-    body = _Renamed(fresh).stmts(fn.body)
+    body = Renamed(fresh).stmts(fn.body)
     return ir.Function(name, params, list(fn.result_types), body, fn.loc, local_vars,
                        list(fn.callees), fn.py_func)

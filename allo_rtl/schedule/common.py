@@ -32,6 +32,16 @@ def illegal(primitive: str, message: str, hint: str, loc=None) -> ScheduleError:
     return ScheduleError(f"{primitive}: {message}", loc or caller_loc(), hint)
 
 
+def unique_name(base: str, taken: set) -> str:
+    """``base``, or ``base_2``, ``base_3``, ... if taken; added to ``taken``."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
 def expect_int(primitive: str, argument: str, value, minimum: int = 0) -> int:
     """``value`` as an int >= ``minimum`` (bools are not ints here)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -27,10 +27,11 @@ import dataclasses
 from .. import types as T
 from ..errors import ScheduleError
 from ..ir import nodes as ir
-from ..ir.rewrite import Rewriter, clone_function
+from ..ir.rewrite import Renamed, clone_function
 from ..types import StreamType
-from .common import illegal
+from .common import illegal, unique_name
 from .dataflow import _offsets
+from .rewrite import path_to
 from .unfold import _called
 
 # tokens in flight per ping-pong pair and reader: one per member
@@ -64,7 +65,7 @@ def dataflow_loop(schedule, fn: ir.Function, loop: ir.For) -> None:
                           "itself: use a variable assigned inside the loop body, or an array")
     pairs = _ping_pong_pairs(fn, tasks, uses, outside, where)
     local_names = set(fn.locals)
-    members = {key: tuple(dataclasses.replace(buffer, name=_fresh(f"{buffer.name}_{role}",
+    members = {key: tuple(dataclasses.replace(buffer, name=unique_name(f"{buffer.name}_{role}",
                                                                    local_names),
                                               partition=dict(buffer.partition))
                           for role in ("ping", "pong"))
@@ -72,7 +73,7 @@ def dataflow_loop(schedule, fn: ir.Function, loop: ir.For) -> None:
     taken = set(schedule.functions)
     channels, calls = [], []
     for k, (task, use) in enumerate(zip(tasks, uses)):
-        name = _fresh(f"{fn.name}_{loop.name}_task{k}", taken)
+        name = unique_name(f"{fn.name}_{loop.name}_task{k}", taken)
         raw, args = _task(name, loop, k, task, use, bounds, pairs, members, written,
                           channels)
         for obj in raw.locals.values():
@@ -83,9 +84,8 @@ def dataflow_loop(schedule, fn: ir.Function, loop: ir.For) -> None:
             p.kind = "arg"
         calls.append(ir.CallStmt(loop.loc, kernel, args, []))
     _declare_members(fn, pairs, members)
-    parent = _parent_body(fn.body, loop)
-    parent[next(k for k, s in enumerate(parent) if s is loop)] = \
-        ir.Parallel(loop.loc, calls, channels)
+    parent, at = path_to(fn.body, loop)[-1]
+    parent[at] = ir.Parallel(loop.loc, calls, channels)
     fn.callees[:] = _called(fn.body)
 
 
@@ -375,12 +375,11 @@ def _declare_members(fn, pairs, members) -> None:
         del fn.locals[buffer.name]
         for m in members[key]:
             fn.locals[m.name] = m
-        for body in _bodies(fn.body):
-            for k, s in enumerate(body):
-                if isinstance(s, ir.Decl) and s.buffer is buffer:
-                    body[k:k + 1] = [dataclasses.replace(s, buffer=m, observable=False)
-                                     for m in members[key]]
-                    break
+        for decl in [s for s in ir.walk_stmts(fn.body)
+                     if isinstance(s, ir.Decl) and s.buffer is buffer]:
+            body, at = path_to(fn.body, decl)[-1]
+            body[at:at + 1] = [dataclasses.replace(decl, buffer=m, observable=False)
+                               for m in members[key]]
 
 
 def _token_streams(buffer, reader, readers, channels, loc) -> list:
@@ -396,43 +395,16 @@ def _token_streams(buffer, reader, readers, channels, loc) -> list:
     return made
 
 
-class _OnMembers(Rewriter):
+class _OnMembers(Renamed):
     """A copy of statements on one member of each ping-pong pair (``members``: array ->
     member), the bands of its loops suffixed so that the two copies keep apart."""
 
     def __init__(self, members: dict, band_suffix: str):
-        self.members, self.suffix = members, band_suffix
+        super().__init__(lambda x: members.get(x, x))
+        self.suffix = band_suffix
 
     def copy_node(self, node):
         clone = super().copy_node(node)
-        for f in dataclasses.fields(clone):
-            value = getattr(clone, f.name)
-            if isinstance(value, ir.Buffer):
-                setattr(clone, f.name, self.members.get(value, value))
-            elif isinstance(value, list):
-                setattr(clone, f.name, [self.members.get(v, v) if isinstance(v, ir.Buffer)
-                                        else v for v in value])
         if isinstance(clone, ir.For):
             clone.band += self.suffix
         return clone
-
-
-# -- helpers --------------------------------------------------------------------------------
-def _fresh(name: str, taken: set) -> str:
-    unique, n = name, 1
-    while unique in taken:
-        n += 1
-        unique = f"{name}_{n}"
-    taken.add(unique)
-    return unique
-
-
-def _bodies(body: list):
-    yield body
-    for s in body:
-        for inner in s.bodies():
-            yield from _bodies(inner)
-
-
-def _parent_body(body: list, target) -> list:
-    return next(b for b in _bodies(body) if any(s is target for s in b))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..ir import nodes as ir
 from ..ir.rewrite import clone_function, index_const, substitute
-from .common import bad_argument, illegal
+from .common import bad_argument, illegal, unique_name
 
 
 class UnfoldPrimitive:
@@ -93,12 +93,7 @@ def _own_callees(body: list, point: tuple, schedule) -> list:
 
     def own(fn):
         if id(fn) not in copies:
-            name, n = f"{fn.name}_{suffix}", 1
-            while name in taken:
-                n += 1
-                name = f"{fn.name}_{suffix}_{n}"
-            taken.add(name)
-            copies[id(fn)] = clone_function(fn, name)
+            copies[id(fn)] = clone_function(fn, unique_name(f"{fn.name}_{suffix}", taken))
         return copies[id(fn)]
     for s in ir.walk_stmts(body):
         if isinstance(s, ir.CallStmt):
