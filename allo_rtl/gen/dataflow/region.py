@@ -105,15 +105,11 @@ def emit_region(ctx, region, instances: dict, k, finish):
     stuck_for = Signal(range(STUCK_CYCLES), name=f"{tag}_stuck_cycles")
     externals = [ends.external_waits(call, kernel) for call, kernel in zip(calls, kernels)]
     running = any_of(kernel.busy for kernel in kernels)
-    all_waiting = all_of(~kernel.busy | kernel.blocked for kernel in kernels)
-    on_caller = any_of(kernel.busy & kernel.blocked & external
-                       for kernel, external in zip(kernels, externals))
     stuck = Signal(name=f"{tag}_stuck")
     deadlocked = Signal(name=f"{tag}_deadlocked")
     # a blocked kernel may still complete earlier operations
     moves = [(fifo.w_en & fifo.w_rdy) | (fifo.r_en & fifo.r_rdy) for fifo in fifos] + \
         [port.valid & port.ready for port in ends.inputs]
-    moving = any_of(moves)
 
     def sampled(value, name):
         held = Signal(name=f"{tag}_{name}")
@@ -128,8 +124,11 @@ def emit_region(ctx, region, instances: dict, k, finish):
     m.d.sync += stuck.eq(sampled(running, "running") & all_of(kernels_wait) &
                          ~any_of(values_move))
     m.d.comb += deadlocked.eq(stuck & (stuck_for == STUCK_CYCLES - 1))
-    if ends.arguments:
-        m.d.comb += ctx.component.stream_wait.eq(all_waiting & on_caller & ~moving)
+    if ends.arguments:   # this cycle's state: the caller's testbench acts on it at once
+        all_waiting = all_of(~kernel.busy | kernel.blocked for kernel in kernels)
+        on_caller = any_of(kernel.busy & kernel.blocked & external
+                           for kernel, external in zip(kernels, externals))
+        m.d.comb += ctx.component.stream_wait.eq(all_waiting & on_caller & ~any_of(moves))
         for call, kernel in zip(calls, kernels):
             held = Signal.like(kernel.waiting, name=waiting_name(region, call.func.name))
             m.d.sync += held.eq(kernel.waiting)
