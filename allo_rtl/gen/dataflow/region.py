@@ -257,7 +257,7 @@ def _share_arrays(m, ctx, calls, kernels, halted, denied, tag) -> list:
     users: dict = {}
     for index, (call, kernel) in enumerate(zip(calls, kernels)):
         for p, a in zip(call.func.params, call.args):
-            if isinstance(a, ir.BufferRef):
+            if isinstance(a, ir.BufferRef) and id(p) in kernel.design.params_used:
                 users.setdefault(id(a.buffer), (a.buffer, []))[1].append((index, kernel, p))
     binders = []
     for buffer, sharing in users.values():

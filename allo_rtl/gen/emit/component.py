@@ -81,6 +81,13 @@ class FunctionDesign:
         """Ids of the buffers this function, or a kernel it passes them to, may write."""
         return written_in(self.hw.body, self.callees)
 
+    @cached_property
+    def params_used(self) -> set:
+        """Ids of the array parameters this function, or a kernel it passes them to, may read
+        or write: a region arbitrates an array only among the kernels that use it."""
+        written = {id(p) for p in self.hw.fn.params if id(p) in self.written}
+        return ir.params_read(self.hw.fn) | written
+
 
 def written_in(body: list, callees: dict) -> set:
     """Ids of the buffers that ``body``, or a kernel it passes them to, may write (``callees``:
